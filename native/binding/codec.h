@@ -1,0 +1,11 @@
+// The codecs exposed without a namespace, for unprivileged tests on golden bytes. JS thread.
+#pragma once
+
+#include <napi.h>
+
+namespace binding {
+
+// { encode(op, spec) -> Buffer, decode(buffer) -> object[] }
+Napi::Object DefineCodec(Napi::Env env);
+
+}  // namespace binding

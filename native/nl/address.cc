@@ -1,0 +1,62 @@
+#include <linux/if_addr.h>
+
+#include <cstring>
+
+#include "rtnl.h"
+
+namespace nl {
+
+std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, IndexResolver& resolver,
+                                  Error* error) {
+  int32_t index = resolver.IndexOf(spec.link, error);
+  if (index == 0) return {};
+  MessageBuilder b(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  auto* ifa = b.PutHeader<ifaddrmsg>();
+  ifa->ifa_family = spec.local.family;
+  ifa->ifa_prefixlen = spec.prefix_len;
+  ifa->ifa_index = static_cast<uint32_t>(index);
+  ifa->ifa_scope = spec.scope.value_or(RT_SCOPE_UNIVERSE);
+  b.PutAddress(IFA_LOCAL, spec.local);
+  b.PutAddress(IFA_ADDRESS, spec.peer.empty() ? spec.local : spec.peer);
+  if (!spec.broadcast.empty()) b.PutAddress(IFA_BROADCAST, spec.broadcast);
+  if (spec.no_dad) {
+    ifa->ifa_flags = IFA_F_NODAD;
+    b.PutU32(IFA_FLAGS, IFA_F_NODAD);
+  }
+  return b.Take();
+}
+
+std::vector<uint8_t> BuildDumpAddresses(uint8_t family, int32_t index) {
+  MessageBuilder b(RTM_GETADDR, 0);
+  auto* ifa = b.PutHeader<ifaddrmsg>();
+  ifa->ifa_family = family;
+  ifa->ifa_index = static_cast<uint32_t>(index);  // strict checking filters by it in the kernel
+  return b.Take();
+}
+
+bool ParseAddress(const nlmsghdr* nlh, AddressInfo* out) {
+  if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) {
+    return false;
+  }
+  const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));
+  AttributeTable attrs(IFA_MAX);
+  attrs.ParseMessage(nlh, sizeof(ifaddrmsg));
+  *out = AddressInfo{};
+  out->family = ifa->ifa_family;
+  out->prefix_len = ifa->ifa_prefixlen;
+  out->scope = ifa->ifa_scope;
+  out->index = static_cast<int32_t>(ifa->ifa_index);
+  out->flags = ifa->ifa_flags;
+  attrs.U32(IFA_FLAGS, &out->flags);  // the full 32-bit set, when the kernel sends it
+  IpAddress address;
+  attrs.Address(IFA_ADDRESS, ifa->ifa_family, &address);
+  // IPv4 reports IFA_LOCAL, and IFA_ADDRESS is the peer; IPv6 reports IFA_ADDRESS only,
+  // plus IFA_LOCAL when there is a peer.
+  if (!attrs.Address(IFA_LOCAL, ifa->ifa_family, &out->local)) out->local = address;
+  if (!address.empty() && memcmp(address.bytes, out->local.bytes, 16) != 0) out->peer = address;
+  attrs.Address(IFA_BROADCAST, ifa->ifa_family, &out->broadcast);
+  attrs.String(IFA_LABEL, &out->label);
+  return true;
+}
+
+}  // namespace nl

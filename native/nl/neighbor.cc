@@ -1,0 +1,60 @@
+#include <linux/neighbour.h>
+
+#include "rtnl.h"
+
+namespace nl {
+
+std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec,
+                                   IndexResolver& resolver, Error* error) {
+  int32_t index = resolver.IndexOf(spec.dev, error);
+  if (index == 0) return {};
+  const bool fdb = spec.family == AF_BRIDGE;
+  uint16_t flags = 0;
+  // An FDB entry is appended (a vxlan may flood to several remotes for one MAC); a neighbour
+  // replaces the entry the kernel may already have learnt, like `ip neigh replace`.
+  if (type == RTM_NEWNEIGH) flags = NLM_F_CREATE | (fdb ? NLM_F_APPEND : NLM_F_REPLACE);
+  MessageBuilder b(type, flags);
+  auto* ndm = b.PutHeader<ndmsg>();
+  ndm->ndm_family = spec.family;
+  ndm->ndm_ifindex = index;
+  if (fdb) {
+    ndm->ndm_flags = NTF_SELF;  // the device's own table (the vxlan), not a bridge master's
+    ndm->ndm_state = NUD_NOARP | NUD_PERMANENT;
+  } else {
+    ndm->ndm_state = spec.permanent ? NUD_PERMANENT : NUD_REACHABLE;
+  }
+  if (!spec.ip.empty()) b.PutAddress(NDA_DST, spec.ip);
+  if (!spec.mac.empty()) b.Put(NDA_LLADDR, spec.mac.data(), spec.mac.size());
+  return b.Take();
+}
+
+std::vector<uint8_t> BuildDumpNeighbors(uint8_t family, int32_t index) {
+  MessageBuilder b(RTM_GETNEIGH, 0);
+  auto* ndm = b.PutHeader<ndmsg>();
+  ndm->ndm_family = family;
+  if (index != 0) b.PutU32(NDA_IFINDEX, static_cast<uint32_t>(index));
+  return b.Take();
+}
+
+bool ParseNeighbor(const nlmsghdr* nlh, NeighborInfo* out) {
+  if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(ndmsg)) {
+    return false;
+  }
+  const auto* ndm = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(nlh));
+  AttributeTable attrs(NDA_MAX);
+  attrs.ParseMessage(nlh, sizeof(ndmsg));
+  *out = NeighborInfo{};
+  out->family = ndm->ndm_family;
+  out->index = ndm->ndm_ifindex;
+  out->state = ndm->ndm_state;
+  out->flags = ndm->ndm_flags;
+  // NDA_DST is the neighbour's IP, or for an FDB entry the remote VTEP of either family.
+  if (const nlattr* dst = attrs.get(NDA_DST); dst != nullptr) {
+    uint16_t len = mnl_attr_get_payload_len(dst);
+    attrs.Address(NDA_DST, len == 4 ? AF_INET : AF_INET6, &out->ip);
+  }
+  attrs.Bytes(NDA_LLADDR, &out->mac);
+  return true;
+}
+
+}  // namespace nl

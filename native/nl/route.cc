@@ -1,0 +1,119 @@
+#include "rtnl.h"
+
+namespace nl {
+
+namespace {
+
+// iproute2's default scope for a new route, which users of `ip route add` expect.
+uint8_t DefaultScope(const RouteSpec& spec, uint8_t type) {
+  switch (type) {
+    case RTN_LOCAL:
+    case RTN_NAT:
+      return RT_SCOPE_HOST;
+    case RTN_BROADCAST:
+    case RTN_MULTICAST:
+    case RTN_ANYCAST:
+      return RT_SCOPE_LINK;
+    case RTN_UNICAST:
+    case RTN_UNSPEC:
+      return spec.gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    default:
+      return RT_SCOPE_UNIVERSE;
+  }
+}
+
+uint16_t FlagsFor(RouteOp op) {
+  switch (op) {
+    case RouteOp::kAdd:
+      return NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO;
+    case RouteOp::kReplace:
+      return NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ECHO;
+    default:
+      return 0;
+  }
+}
+
+uint16_t TypeFor(RouteOp op) {
+  switch (op) {
+    case RouteOp::kDelete:
+      return RTM_DELROUTE;
+    case RouteOp::kGet:
+      return RTM_GETROUTE;
+    default:
+      return RTM_NEWROUTE;
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver& resolver,
+                                Error* error) {
+  int32_t oif = 0;
+  if (!spec.dev.empty() && (oif = resolver.IndexOf(spec.dev, error)) == 0) return {};
+  MessageBuilder b(TypeFor(op), FlagsFor(op));
+  auto* rtm = b.PutHeader<rtmsg>();
+  rtm->rtm_family = spec.family;
+  if (op == RouteOp::kGet) {
+    // `ip route get`: a full-length destination, the table the answer came from.
+    rtm->rtm_dst_len = spec.family == AF_INET ? 32 : 128;
+    rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+    b.PutAddress(RTA_DST, spec.dst);
+    if (!spec.prefsrc.empty()) {
+      rtm->rtm_src_len = rtm->rtm_dst_len;
+      b.PutAddress(RTA_SRC, spec.prefsrc);
+    }
+    if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
+    return b.Take();
+  }
+  const bool adding = op != RouteOp::kDelete;
+  const uint32_t table = spec.table != 0 ? spec.table : RT_TABLE_MAIN;
+  rtm->rtm_dst_len = spec.dst_len;
+  rtm->rtm_table = table < 256 ? static_cast<uint8_t>(table) : uint8_t{RT_TABLE_UNSPEC};
+  rtm->rtm_type = spec.type.value_or(adding ? uint8_t{RTN_UNICAST} : uint8_t{RTN_UNSPEC});
+  rtm->rtm_protocol = spec.protocol.value_or(adding ? uint8_t{RTPROT_BOOT} : uint8_t{RTPROT_UNSPEC});
+  rtm->rtm_scope =
+      spec.scope.value_or(adding ? DefaultScope(spec, rtm->rtm_type) : uint8_t{RT_SCOPE_NOWHERE});
+  if (spec.on_link) rtm->rtm_flags |= RTNH_F_ONLINK;
+  b.PutU32(RTA_TABLE, table);
+  if (!spec.dst.empty()) b.PutAddress(RTA_DST, spec.dst);
+  if (!spec.gateway.empty()) b.PutAddress(RTA_GATEWAY, spec.gateway);
+  if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
+  if (spec.metric) b.PutU32(RTA_PRIORITY, *spec.metric);
+  if (!spec.prefsrc.empty()) b.PutAddress(RTA_PREFSRC, spec.prefsrc);
+  return b.Take();
+}
+
+std::vector<uint8_t> BuildDumpRoutes(uint8_t family, uint32_t table) {
+  MessageBuilder b(RTM_GETROUTE, 0);
+  auto* rtm = b.PutHeader<rtmsg>();
+  rtm->rtm_family = family;
+  if (table != 0) b.PutU32(RTA_TABLE, table);  // strict checking filters by it in the kernel
+  return b.Take();
+}
+
+bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
+  if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) {
+    return false;
+  }
+  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  AttributeTable attrs(RTA_MAX);
+  attrs.ParseMessage(nlh, sizeof(rtmsg));
+  *out = RouteInfo{};
+  out->family = rtm->rtm_family;
+  out->dst_len = rtm->rtm_dst_len;
+  out->table = rtm->rtm_table;
+  out->protocol = rtm->rtm_protocol;
+  out->scope = rtm->rtm_scope;
+  out->type = rtm->rtm_type;
+  out->flags = rtm->rtm_flags;
+  attrs.U32(RTA_TABLE, &out->table);
+  attrs.U32(RTA_PRIORITY, &out->metric);
+  attrs.Address(RTA_DST, rtm->rtm_family, &out->dst);
+  attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->gateway);
+  attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->prefsrc);
+  uint32_t oif = 0;
+  if (attrs.U32(RTA_OIF, &oif)) out->oif = static_cast<int32_t>(oif);
+  return true;
+}
+
+}  // namespace nl

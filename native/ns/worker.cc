@@ -1,0 +1,144 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace ns {
+
+// The name tests look for in /proc/self/task/*/comm to tell workers from other threads.
+constexpr const char* kThreadName = "netsandbox-ns";
+
+Context::~Context() {
+  if (ioctl_fd_ >= 0) close(ioctl_fd_);
+}
+
+nl::Error Context::Enter(const NamespaceSpec& spec, EnteredNamespace* out) {
+  if (nl::Error e = EnterNamespace(spec, out)) return e;
+  nl::Error error;
+  route_ = nl::Socket::Open(NETLINK_ROUTE, &error);
+  ioctl_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (error || ioctl_fd_ < 0) {
+    if (!error) error = nl::Error{errno, "cannot open a socket in the namespace"};
+    route_.reset();
+    close(out->fd);
+    out->fd = -1;
+    if (spec.create) RemoveNamespaceFile(out->path);
+  }
+  return error;
+}
+
+void Context::ReplaceRouteSocket() {
+  nl::Error error;
+  auto fresh = nl::Socket::Open(NETLINK_ROUTE, &error);
+  // If even a new socket can't be had, keep the old one: the next request reports the failure.
+  if (fresh != nullptr) route_ = std::move(fresh);
+}
+
+int32_t Context::IndexOf(const nl::LinkRef& ref, nl::Error* error) {
+  if (ref.index != 0) return ref.index;
+  ifreq ifr{};
+  if (ref.name.size() < IFNAMSIZ) {
+    memcpy(ifr.ifr_name, ref.name.data(), ref.name.size());
+    if (ioctl(ioctl_fd_, SIOCGIFINDEX, &ifr) == 0) return ifr.ifr_ifindex;
+  }
+  *error = nl::Error{ENODEV, "Cannot find device \"" + ref.name + "\""};
+  return 0;
+}
+
+std::string Context::NameOf(int32_t index) {
+  ifreq ifr{};
+  ifr.ifr_ifindex = index;
+  if (index <= 0 || ioctl(ioctl_fd_, SIOCGIFNAME, &ifr) != 0) return "";
+  return std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+}
+
+Worker::Worker(Completion done) : done_(std::move(done)), thread_([this] { Loop(); }) {}
+
+Worker::~Worker() { Abandon(); }
+
+void Worker::Submit(std::unique_ptr<Job> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void Worker::Abandon() {
+  std::deque<std::unique_ptr<Job>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    abandoned_ = true;
+    dropped.swap(queue_);
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  // `dropped` is destroyed here, on the JS thread, after the worker is gone.
+}
+
+void Worker::Loop() {
+  pthread_setname_np(pthread_self(), kThreadName);
+  std::deque<std::unique_ptr<Job>> jobs;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return abandoned_ || !queue_.empty(); });
+      if (abandoned_) return;
+      for (auto& job : queue_) jobs.push_back(std::move(job));
+      queue_.clear();
+    }
+    while (!jobs.empty() && !abandoned_) {
+      Job& front = *jobs.front();
+      if (!front.exclusive()) {
+        RunPipelined(jobs);
+        continue;
+      }
+      std::unique_ptr<Job> job = std::move(jobs.front());
+      jobs.pop_front();
+      job->Run(context_);
+      const bool stop = job->stops_worker;
+      std::vector<std::unique_ptr<Job>> finished;
+      finished.push_back(std::move(job));
+      done_(std::move(finished));
+      if (stop) {  // closed, or could not enter its namespace: queued jobs are left to Abandon()
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& rest : jobs) queue_.push_front(std::move(rest));
+        return;
+      }
+    }
+  }
+}
+
+void Worker::RunPipelined(std::deque<std::unique_ptr<Job>>& jobs) {
+  std::vector<std::unique_ptr<Job>> batch;
+  std::vector<nl::Request*> requests;
+  const size_t max_batch = context_.route().max_batch();
+  while (!jobs.empty() && !jobs.front()->exclusive()) {
+    Job& job = *jobs.front();
+    job.Prepare(context_);
+    if (!job.error && !requests.empty() && requests.size() + job.requests.size() > max_batch) {
+      // Full: send what we have; this job, prepared, opens the next batch. It is prepared again
+      // then, which is harmless (it only builds messages) and keeps name lookups fresh.
+      job.requests.clear();
+      break;
+    }
+    for (nl::Request& r : job.requests) requests.push_back(&r);
+    batch.push_back(std::move(jobs.front()));
+    jobs.pop_front();
+    if (batch.back()->changes_links) break;
+  }
+  if (nl::Error failed = context_.route().Transact(requests.data(), requests.size())) {
+    context_.ReplaceRouteSocket();
+  }
+  for (auto& job : batch) {
+    if (!job->error) job->Finish(context_);
+  }
+  done_(std::move(batch));
+}
+
+}  // namespace ns

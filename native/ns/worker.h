@@ -1,0 +1,92 @@
+// The namespace worker: one std::thread per open sandbox. It enters the namespace once, owns
+// that namespace's netlink socket, and runs the sandbox's jobs in submission order. Consecutive
+// netlink jobs are pipelined: their requests go out in one sendmsg and each ACK is matched by
+// sequence number. The worker never starts threads (they would inherit the namespace).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../nl/rtnl.h"
+#include "../nl/socket.h"
+#include "namespace.h"
+
+namespace ns {
+
+// What a job sees of its namespace. Worker thread only.
+class Context : public nl::IndexResolver {
+ public:
+  ~Context() override;
+  // Enters (or creates) the namespace and opens the sockets there.
+  nl::Error Enter(const NamespaceSpec& spec, EnteredNamespace* out);
+  bool entered() const { return route_ != nullptr; }
+  nl::Socket& route() { return *route_; }
+  // After a socket-level failure: the old socket's state is unknown, so it is never reused.
+  void ReplaceRouteSocket();
+  int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override;
+  std::string NameOf(int32_t index);  // "" when there is no such interface
+
+ private:
+  std::unique_ptr<nl::Socket> route_;
+  int ioctl_fd_ = -1;  // an AF_INET socket of this namespace, for name <-> index lookups
+};
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  // Worker thread. A pipelined job builds its requests in Prepare (or sets `error` to finish
+  // without sending) and reads their answers in Finish; an exclusive job does all its work in
+  // Run, alone on the socket (dumps, namespace work).
+  virtual bool exclusive() const = 0;
+  virtual void Prepare(Context&) {}
+  virtual void Finish(Context&) {}
+  virtual void Run(Context&) {}
+
+  std::vector<nl::Request> requests;
+  nl::Error error;
+  // Set by jobs that create, rename, move or delete links: the batch ends after them so that
+  // names in later jobs are resolved against the result.
+  bool changes_links = false;
+  // Set by the job that closes the sandbox, or one that failed to enter it: the worker exits
+  // after it.
+  bool stops_worker = false;
+};
+
+class Worker {
+ public:
+  // Called on the worker thread with each group of finished jobs, in submission order.
+  using Completion = std::function<void(std::vector<std::unique_ptr<Job>>)>;
+
+  // JS thread. Starts the thread; the first job submitted must enter the namespace.
+  explicit Worker(Completion done);
+  // JS thread. Drops queued jobs (they are destroyed unfinished) and joins the thread.
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // JS thread. Queues a job; jobs run in submission order.
+  void Submit(std::unique_ptr<Job> job);
+  // JS thread. Stops after the job that is running now, dropping queued jobs, and joins.
+  void Abandon();
+
+ private:
+  void Loop();  // worker thread
+  // Worker thread: runs one group of pipelined jobs taken from the front of `jobs`.
+  void RunPipelined(std::deque<std::unique_ptr<Job>>& jobs);
+
+  Completion done_;
+  Context context_;  // worker thread only
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
+  std::atomic<bool> abandoned_{false};
+  std::thread thread_;
+};
+
+}  // namespace ns

@@ -1,0 +1,35 @@
+// Kernel numbers and the names iproute2 prints for them.
+
+export const scopes: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+export const routeTypes: Record<string, number> = {
+  unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7,
+  prohibit: 8, throw: 9, nat: 10,
+};
+export const protocols: Record<string, number> = {
+  unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16, bgp: 186, isis: 187, ospf: 188, rip: 189,
+};
+export const tables: Record<string, number> = { default: 253, main: 254, local: 255 };
+export const operStates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
+export const macvlanModes: Record<string, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
+export const neighborStates: Record<string, number> = {
+  incomplete: 0x01, reachable: 0x02, stale: 0x04, delay: 0x08, probe: 0x10, failed: 0x20, noarp: 0x40, permanent: 0x80,
+};
+export const addressFlags: Record<string, number> = {
+  secondary: 0x01, nodad: 0x02, optimistic: 0x04, dadfailed: 0x08, homeaddress: 0x10, deprecated: 0x20,
+  tentative: 0x40, permanent: 0x80, managetempaddr: 0x100, noprefixroute: 0x200, mcautojoin: 0x400,
+  stableprivacy: 0x800,
+};
+
+export const IFF_UP = 0x1;
+export const RTNH_F_ONLINK = 0x4;
+
+/** The names of the bits set in `value`. */
+export function flagNames(value: number, table: Record<string, number>): string[] {
+  return Object.entries(table).filter(([, bit]) => (value & bit) !== 0).map(([name]) => name);
+}
+
+/** Kernel config options behind each link kind, for UnsupportedError messages. */
+export const linkKindConfig: Record<string, string> = {
+  veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
+  dummy: 'CONFIG_DUMMY', vlan: 'CONFIG_VLAN_8021Q',
+};

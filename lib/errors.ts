@@ -1,0 +1,87 @@
+// The error model: one base class with the kernel's answer and what was being done, and
+// subclasses for the cases callers branch on.
+
+export interface ErrorContext {
+  /** The public method, e.g. 'addRoute'. */
+  operation: string;
+  /** The sandbox's name, or its path when it has none. */
+  sandbox?: string;
+  /** What the operation was about, e.g. 'eth0' or '198.51.100.0/24 via 192.0.2.1'. */
+  target?: string;
+}
+
+interface ErrorDetails extends ErrorContext {
+  code: string;
+  errno?: number;
+  extack?: string;
+  detail: string;
+}
+
+export class NetsandboxError extends Error {
+  /** 'EEXIST', 'ENOENT', ... or a library code such as 'ERR_SANDBOX_CLOSED'. */
+  readonly code: string;
+  /** The kernel's errno, when the kernel refused. */
+  readonly errno?: number;
+  readonly operation: string;
+  readonly sandbox?: string;
+  readonly target?: string;
+  /** The kernel's extended-ACK message, when it gave one. */
+  readonly extack?: string;
+
+  constructor(details: ErrorDetails) {
+    const where = [details.operation, details.target].filter(Boolean).join(' ');
+    const inSandbox = details.sandbox ? ` in sandbox ${details.sandbox}` : '';
+    super(`${where}${inSandbox}: ${details.detail} (${details.code})`);
+    this.name = new.target.name;
+    this.code = details.code;
+    if (details.errno !== undefined) this.errno = details.errno;
+    this.operation = details.operation;
+    if (details.sandbox !== undefined) this.sandbox = details.sandbox;
+    if (details.target !== undefined) this.target = details.target;
+    if (details.extack !== undefined) this.extack = details.extack;
+  }
+}
+
+/** ENOENT, ENODEV, ESRCH: the interface, route, namespace or process is not there. */
+export class NotFoundError extends NetsandboxError {}
+/** EEXIST. */
+export class ExistsError extends NetsandboxError {}
+/** EPERM, EACCES: the message names the capability needed. */
+export class PermissionError extends NetsandboxError {}
+/** The running kernel lacks the feature: the message says which. */
+export class UnsupportedError extends NetsandboxError {}
+
+const notFound = new Set(['ENOENT', 'ENODEV', 'ESRCH']);
+const permission = new Set(['EPERM', 'EACCES']);
+
+// Namespace work needs CAP_SYS_ADMIN (setns, unshare, mount); everything else CAP_NET_ADMIN.
+const namespaceOperations = new Set(['create', 'open', 'current', 'destroy']);
+
+interface RawError { message?: string; code?: unknown; errno?: unknown; extack?: unknown }
+
+/** Wraps what the binding rejected with into the typed error for `context`. */
+export function fromNative(raw: unknown, context: ErrorContext, unsupported?: string): Error {
+  if (raw instanceof TypeError || raw instanceof RangeError || raw instanceof NetsandboxError) return raw;
+  const r = (raw ?? {}) as RawError;
+  const code = typeof r.code === 'string' ? r.code : 'EIO';
+  const details: ErrorDetails = {
+    ...context,
+    code,
+    detail: typeof r.extack === 'string' ? r.extack : (r.message ?? String(raw)),
+  };
+  if (typeof r.errno === 'number') details.errno = r.errno;
+  if (typeof r.extack === 'string') details.extack = r.extack;
+  if (unsupported !== undefined) return new UnsupportedError({ ...details, detail: unsupported });
+  if (code === 'EEXIST') return new ExistsError(details);
+  if (notFound.has(code)) return new NotFoundError(details);
+  if (permission.has(code)) {
+    const capability = namespaceOperations.has(context.operation) ? 'CAP_SYS_ADMIN' : 'CAP_NET_ADMIN';
+    return new PermissionError({ ...details, detail: `${details.detail}; this needs root or ${capability}` });
+  }
+  return new NetsandboxError(details);
+}
+
+/** A library-level error that did not come from the kernel. */
+export function libraryError(code: string, detail: string, context: ErrorContext): NetsandboxError {
+  return new NetsandboxError({ ...context, code, detail });
+}

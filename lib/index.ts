@@ -1,0 +1,10 @@
+export { Sandbox, DEFAULT_BASE_PATH } from './sandbox.js';
+export type {
+  CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, Listing,
+} from './sandbox.js';
+export { Interface } from './interface.js';
+export type { InterfaceRef, Address, AddressOptions, MoveOptions, Statistics } from './interface.js';
+export { Route } from './route.js';
+export type { RouteSpec, ScopeName } from './route.js';
+export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
+export type { Family } from './validate.js';

@@ -1,0 +1,210 @@
+import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
+import type { LinkRef, NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
+import { handleOf, request, type Sandbox } from './sandbox.js';
+import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
+
+/** An interface given as an Interface object or by name. */
+export type InterfaceRef = Interface | string;
+
+export type Statistics = NativeStats;
+
+export interface Address {
+  family: Family;
+  address: string;
+  prefixLength: number;
+  dev: string;
+  scope: string;
+  flags: string[];
+  peer?: string;
+  broadcast?: string;
+  label?: string;
+}
+
+export interface AddressOptions {
+  /** IPv6: skip duplicate address detection (`ip addr add ... nodad`). */
+  noDad?: boolean;
+  scope?: 'global' | 'site' | 'link' | 'host' | number;
+  /** IPv4 broadcast address. */
+  broadcast?: string;
+  /** Point-to-point peer (`ip addr add LOCAL peer PEER`). */
+  peer?: string;
+}
+
+export interface MoveOptions {
+  /** The name in the target sandbox: the kernel renames as it moves, so nothing clashes. */
+  name?: string;
+}
+
+/**
+ * A snapshot of one interface of a sandbox. Methods change the kernel's interface and update the
+ * fields they changed; refresh() re-reads everything.
+ */
+export class Interface {
+  readonly #sandbox: Sandbox;
+  #link: NativeLink;
+
+  /** @internal */
+  constructor(sandbox: Sandbox, link: NativeLink) {
+    this.#sandbox = sandbox;
+    this.#link = link;
+  }
+
+  get sandbox(): Sandbox { return this.#sandbox; }
+  get index(): number { return this.#link.index; }
+  get name(): string { return this.#link.name; }
+  /** 'veth', 'bridge', ...; '' for loopback and other kind-less devices. */
+  get kind(): string { return this.#link.kind; }
+  get mtu(): number { return this.#link.mtu; }
+  get mac(): string { return this.#link.mac; }
+  /** Administratively up (IFF_UP). */
+  get up(): boolean { return (this.#link.flags & IFF_UP) !== 0; }
+  /** RFC 2863 state: 'up', 'down', 'lowerlayerdown', 'unknown', ... */
+  get operState(): string { return operStates[this.#link.operState] ?? 'unknown'; }
+  /** The master's name (a bridge), or null. */
+  get master(): string | null { return this.#link.master ? (this.#link.masterName ?? String(this.#link.master)) : null; }
+
+  toJSON(): object {
+    const { index, name, kind, mtu, mac, up, operState, master } = this;
+    return { index, name, kind, mtu, mac, up, operState, master, sandbox: this.#sandbox.name ?? this.#sandbox.path };
+  }
+
+  /** Like `ip link set NAME up`. */
+  async setUp(): Promise<void> {
+    await this.#change('setUp', { up: true });
+    this.#link.flags |= IFF_UP;
+  }
+
+  /** Like `ip link set NAME down`. */
+  async setDown(): Promise<void> {
+    await this.#change('setDown', { up: false });
+    this.#link.flags &= ~IFF_UP;
+  }
+
+  /** Like `ip link set NAME mtu N`. */
+  async setMtu(value: number): Promise<void> {
+    await this.#change('setMtu', { mtu: mtu(value) });
+    this.#link.mtu = value;
+  }
+
+  /** Like `ip link set NAME address MAC`. */
+  async setMac(value: string): Promise<void> {
+    const mac = macAddress(value);
+    await this.#change('setMac', { mac });
+    this.#link.mac = mac;
+  }
+
+  /** Like `ip link set NAME name NEW` (the kernel refuses while the interface is up). */
+  async rename(value: string): Promise<void> {
+    const name = interfaceName(value);
+    await this.#change('rename', { name });
+    this.#link.name = name;
+  }
+
+  /** Like `ip link set NAME master BRIDGE`, or `nomaster` for null. */
+  async setMaster(bridge: InterfaceRef | null): Promise<void> {
+    const master = bridge === null ? null : linkRef(this.#sandbox, bridge, 'bridge');
+    await this.#change('setMaster', { master });
+    if (bridge === null) {
+      this.#link.master = 0;
+    } else {
+      const found = await this.#sandbox.interface(master as LinkRef);
+      this.#link.master = found.index;
+      this.#link.masterName = found.name;
+    }
+  }
+
+  /**
+   * Like `ip link set NAME netns TARGET name NEW`: moves the interface (renaming it in the same
+   * step when asked) and returns it as seen in the target. This object then describes nothing.
+   */
+  async moveTo(target: Sandbox, options: MoveOptions = {}): Promise<Interface> {
+    const name = options.name === undefined ? this.name : interfaceName(options.name);
+    const netns = handleOf(target);
+    const label = `${this.name} to sandbox ${target.name ?? target.path}`;
+    await request(this.#sandbox, { operation: 'moveTo', target: label }, (h) =>
+      h.changeLink({ target: this.index, netns, ...(options.name === undefined ? {} : { name }) }));
+    return target.interface(name);
+  }
+
+  /** Like `ip link del NAME` (a veth takes its peer with it). */
+  async delete(): Promise<void> {
+    await request(this.#sandbox, { operation: 'delete', target: this.name }, (h) => h.deleteLink(this.index));
+  }
+
+  /** Re-reads the interface from the kernel. */
+  async refresh(): Promise<this> {
+    this.#link = await request(this.#sandbox, { operation: 'refresh', target: this.name }, (h) => h.getLink(this.index));
+    return this;
+  }
+
+  /** Counters, like `ip -s link show NAME`. */
+  async statistics(): Promise<Statistics> {
+    const link = await request(this.#sandbox, { operation: 'statistics', target: this.name }, (h) => h.getLink(this.index));
+    if (!link.stats) throw new Error(`the kernel sent no statistics for ${this.name}`);
+    return link.stats;
+  }
+
+  /** Like `ip addr add CIDR dev NAME [nodad] [scope S] [broadcast B] [peer P]`. */
+  async addAddress(address: string, options: AddressOptions = {}): Promise<void> {
+    const spec = toNativeAddress(this.index, address, options);
+    await request(this.#sandbox, { operation: 'addAddress', target: `${address} dev ${this.name}` }, (h) => h.addAddress(spec));
+  }
+
+  /** Like `ip addr del CIDR dev NAME`. */
+  async deleteAddress(address: string): Promise<void> {
+    const spec = toNativeAddress(this.index, address, {});
+    await request(this.#sandbox, { operation: 'deleteAddress', target: `${address} dev ${this.name}` }, (h) => h.deleteAddress(spec));
+  }
+
+  /** Like `ip addr show dev NAME`. */
+  async addresses(options: { family?: Family } = {}): Promise<Address[]> {
+    const dump = await request(this.#sandbox, { operation: 'addresses', target: this.name }, (h) =>
+      h.addresses({ link: this.index, ...(options.family ? { family: options.family } : {}) }));
+    return dump.items.map(toAddress);
+  }
+
+  async #change(operation: string, change: Omit<NativeLinkSpec, 'target'>): Promise<void> {
+    await request(this.#sandbox, { operation, target: this.name }, (h) => h.changeLink({ target: this.index, ...change }));
+  }
+}
+
+/** An InterfaceRef as the binding takes it: the index of an Interface, or a checked name. */
+export function linkRef(sandbox: Sandbox, ref: InterfaceRef, what: string): LinkRef {
+  if (ref instanceof Interface) {
+    if (ref.sandbox !== sandbox) {
+      throw new RangeError(`${what} ${ref.name} belongs to another sandbox (${ref.sandbox.name ?? ref.sandbox.path})`);
+    }
+    return ref.index;
+  }
+  return interfaceName(ref, what);
+}
+
+function toNativeAddress(link: LinkRef, address: string, options: AddressOptions) {
+  const c = cidr(address, 'address');
+  return {
+    link,
+    local: c.address,
+    prefixLength: c.prefixLength,
+    // Like iproute2: loopback addresses are host-scoped unless told otherwise.
+    scope: options.scope !== undefined ? named(options.scope, scopes, 'scope')
+      : /^127\.|^::1$/.test(c.address) ? scopes.host : undefined,
+    ...(options.peer !== undefined && { peer: ipAddress(options.peer, 'peer', c.family).address }),
+    ...(options.broadcast !== undefined && { broadcast: ipAddress(options.broadcast, 'broadcast', 4).address }),
+    ...(options.noDad && { noDad: true }),
+  };
+}
+
+export function toAddress(a: NativeAddress): Address {
+  const out: Address = {
+    family: a.family,
+    address: a.address,
+    prefixLength: a.prefixLength,
+    dev: a.dev,
+    scope: nameOf(a.scope, scopes),
+    flags: flagNames(a.flags, addressFlags),
+  };
+  if (a.peer !== undefined) out.peer = a.peer;
+  if (a.broadcast !== undefined) out.broadcast = a.broadcast;
+  if (a.label !== undefined) out.label = a.label;
+  return out;
+}

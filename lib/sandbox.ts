@@ -1,0 +1,478 @@
+import { readdir } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+
+import { flagNames, linkKindConfig, macvlanModes, neighborStates } from './constants.js';
+import { type ErrorContext, fromNative, libraryError, NetsandboxError, UnsupportedError } from './errors.js';
+import { type Address, Interface, type InterfaceRef, linkRef, toAddress } from './interface.js';
+import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
+import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
+import {
+  type Family, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireInteger,
+} from './validate.js';
+
+export const DEFAULT_BASE_PATH = '/run/netns';
+
+/** A list that may be incomplete: the kernel kept interrupting the dump (NLM_F_DUMP_INTR). */
+export type Listing<T> = T[] & { partial: boolean };
+
+export interface CreateOptions {
+  /** Where the namespace is bind-mounted, as `ip netns add` does in /run/netns. */
+  basePath?: string;
+}
+
+export type OpenTarget = string | { path: string } | { pid: number };
+
+interface LinkOptions { mtu?: number; mac?: string }
+
+export interface VethOptions extends LinkOptions {
+  peer: LinkOptions & {
+    name: string;
+    /** Create the peer directly in this sandbox (default: the same sandbox). */
+    sandbox?: Sandbox;
+  };
+}
+
+export interface MacvlanOptions extends LinkOptions {
+  parent: InterfaceRef;
+  mode?: 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
+}
+
+export interface VxlanOptions extends LinkOptions {
+  vni: number;
+  /** UDP destination port; 4789 is IANA's. */
+  port: number;
+  local?: string;
+  /** Unicast remote VTEP. */
+  remote?: string;
+  /** Multicast group (needs parent). */
+  group?: string;
+  parent?: InterfaceRef;
+  learning?: boolean;
+}
+
+export interface VlanOptions extends LinkOptions { parent: InterfaceRef; id: number }
+
+export interface Neighbor {
+  family: Family;
+  ip: string;
+  mac?: string;
+  dev: string;
+  state: string[];
+}
+
+export interface FdbEntry {
+  mac: string;
+  dev: string;
+  /** The remote VTEP, for vxlan entries. */
+  dst?: string;
+  state: string[];
+}
+
+// Module-internal access to a Sandbox's handle, for Interface and Route (set in a static block).
+let handleOfSandbox: (sandbox: Sandbox) => NativeSandboxHandle;
+let labelOfSandbox: (sandbox: Sandbox) => string;
+
+/** @internal The native handle of a sandbox (for another sandbox's veth peer or move). */
+export function handleOf(sandbox: Sandbox): NativeSandboxHandle {
+  if (!(sandbox instanceof Sandbox)) throw new TypeError('expected a Sandbox');
+  return handleOfSandbox(sandbox);
+}
+
+/**
+ * @internal Runs one binding call for `sandbox`, turning what it throws or rejects with into the
+ * typed error for `context`. Argument errors (TypeError, RangeError) pass through unchanged.
+ */
+export async function request<T>(
+  sandbox: Sandbox,
+  context: Omit<ErrorContext, 'sandbox'>,
+  call: (handle: NativeSandboxHandle) => Promise<T>,
+): Promise<T> {
+  try {
+    return await call(handleOfSandbox(sandbox));
+  } catch (error) {
+    throw fromNative(error, { ...context, sandbox: labelOfSandbox(sandbox) });
+  }
+}
+
+function listing<T>(items: T[], partial: boolean): Listing<T> {
+  return Object.assign(items, { partial });
+}
+
+/**
+ * A network namespace, driven through its own worker thread. Requests on one sandbox run in
+ * submission order; several queued ones go to the kernel together (pipelining), so
+ * `Promise.all(list.map(...))` is a bulk operation with one result or error per element.
+ */
+export class Sandbox implements AsyncDisposable {
+  /** The persisted name, for sandboxes created or opened by name. */
+  readonly name: string | undefined;
+  readonly path: string;
+  /** The namespace's inode: two sandboxes with the same id are the same namespace. */
+  readonly id: number;
+  readonly #handle: NativeSandboxHandle;
+  /** What destroy() and disposal remove: the bind mount, if there is one. */
+  readonly #persisted: boolean;
+  /** Whether this object made the namespace (disposal destroys only those). */
+  readonly #created: boolean;
+  #closing: Promise<void> | undefined;
+
+  static {
+    handleOfSandbox = (sandbox) => sandbox.#handle;
+    labelOfSandbox = (sandbox) => sandbox.name ?? sandbox.path;
+  }
+
+  private constructor(handle: NativeSandboxHandle, info: { id: number; path: string }, name: string | undefined,
+    persisted: boolean, created: boolean) {
+    this.#handle = handle;
+    this.id = info.id;
+    this.path = info.path;
+    this.name = name;
+    this.#persisted = persisted;
+    this.#created = created;
+  }
+
+  /** Like `ip netns add NAME`: a new namespace, bind-mounted at basePath/NAME, with lo up. */
+  static async create(name: string, options: CreateOptions = {}): Promise<Sandbox> {
+    const valid = namespaceName(name);
+    const dir = basePath(options.basePath);
+    const handle = new binding.SandboxHandle();
+    try {
+      const info = await handle.enter({ create: true, dir, name: valid });
+      return new Sandbox(handle, info, valid, true, true);
+    } catch (error) {
+      throw fromNative(error, { operation: 'create', sandbox: valid });
+    }
+  }
+
+  /** An existing namespace: by name (under basePath), by path, or by a process's pid. */
+  static async open(target: OpenTarget, options: CreateOptions = {}): Promise<Sandbox> {
+    let path: string;
+    let name: string | undefined;
+    if (typeof target === 'string') {
+      name = namespaceName(target);
+      path = `${basePath(options.basePath)}/${name}`;
+    } else if (typeof target === 'object' && target !== null && 'pid' in target) {
+      path = `/proc/${requireInteger(target.pid, 'pid', 1, 2 ** 22)}/ns/net`;
+    } else if (typeof target === 'object' && target !== null && typeof target.path === 'string') {
+      path = target.path;
+    } else {
+      throw new TypeError('open() takes a name, { path } or { pid }');
+    }
+    const persisted = !path.startsWith('/proc/');
+    const handle = new binding.SandboxHandle();
+    try {
+      const info = await handle.enter({ path });
+      return new Sandbox(handle, info, name, persisted, false);
+    } catch (error) {
+      throw fromNative(error, { operation: 'open', sandbox: name ?? path });
+    }
+  }
+
+  /** The process's own namespace (the main thread's). Never destroyed by this library. */
+  static async current(): Promise<Sandbox> {
+    const handle = new binding.SandboxHandle();
+    try {
+      const info = await handle.enter({ path: '/proc/self/ns/net' });
+      return new Sandbox(handle, { ...info, path: `/proc/${process.pid}/ns/net` }, undefined, false, false);
+    } catch (error) {
+      throw fromNative(error, { operation: 'current' });
+    }
+  }
+
+  /** Like `ip netns list`: the names persisted under basePath. */
+  static async list(options: CreateOptions = {}): Promise<string[]> {
+    try {
+      const entries = await readdir(basePath(options.basePath), { withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  /** True once close() or destroy() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Finishes queued requests, then stops the worker. The namespace stays. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#handle.close().catch((error: unknown) => {
+      throw fromNative(error, { operation: 'close', sandbox: labelOfSandbox(this) });
+    });
+    return this.#closing;
+  }
+
+  /** Like `ip netns del`: close, unmount and remove the bind mount. Idempotent. */
+  async destroy(): Promise<void> {
+    if (!this.#persisted) {
+      throw libraryError('ERR_NOT_PERSISTED', 'a namespace opened by pid or the current one has no bind mount to remove; use close()',
+        { operation: 'destroy', sandbox: labelOfSandbox(this) });
+    }
+    await this.close();
+    try {
+      await binding.removeNamespaceFile(this.path);
+    } catch (error) {
+      throw fromNative(error, { operation: 'destroy', sandbox: labelOfSandbox(this) });
+    }
+  }
+
+  /** `await using`: destroys a sandbox this object created, only closes one it opened. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await (this.#created ? this.destroy() : this.close());
+  }
+
+  toJSON(): object {
+    return { name: this.name, path: this.path, id: this.id };
+  }
+
+  // ---- Interfaces ----------------------------------------------------------------------
+
+  /** Like `ip link show`. */
+  async interfaces(): Promise<Listing<Interface>> {
+    const dump = await request(this, { operation: 'interfaces' }, (h) => h.links());
+    return listing(dump.items.map((l) => new Interface(this, l)), dump.partial);
+  }
+
+  /** Like `ip link show NAME`; NotFoundError if there is none. */
+  async interface(ref: string | number): Promise<Interface> {
+    const key = typeof ref === 'number' ? requireInteger(ref, 'index', 1, 2 ** 31 - 1) : interfaceName(ref);
+    const link = await request(this, { operation: 'interface', target: String(key) }, (h) => h.getLink(key));
+    return new Interface(this, link);
+  }
+
+  /**
+   * Like `ip link add NAME type veth peer name PEER netns OTHER`: the peer is created directly in
+   * its sandbox, so its name never clashes here. Returns [this end, the peer].
+   */
+  async createVeth(name: string, options: VethOptions): Promise<[Interface, Interface]> {
+    const peer = options?.peer;
+    if (typeof peer !== 'object' || peer === null) throw new TypeError('createVeth needs options.peer');
+    const peerSandbox = peer.sandbox ?? this;
+    const spec = {
+      ...this.#linkOptions(name, 'veth', options),
+      peer: {
+        name: interfaceName(peer.name, 'peer name'),
+        ...(peerSandbox !== this && { netns: handleOf(peerSandbox) }),
+        ...(peer.mtu !== undefined && { mtu: mtu(peer.mtu) }),
+        ...(peer.mac !== undefined && { mac: macAddress(peer.mac, 'peer mac') }),
+      },
+    };
+    const where = peerSandbox === this ? '' : ` in sandbox ${labelOfSandbox(peerSandbox)}`;
+    const local = await this.#createLink(spec, `${spec.name} (peer ${peer.name}${where})`);
+    return [local, await peerSandbox.interface(peer.name)];
+  }
+
+  /** Like `ip link add NAME type bridge`. */
+  createBridge(name: string, options: LinkOptions = {}): Promise<Interface> {
+    return this.#createLink(this.#linkOptions(name, 'bridge', options));
+  }
+
+  /** Like `ip link add NAME link PARENT type macvlan mode MODE` (mode defaults to bridge). */
+  createMacvlan(name: string, options: MacvlanOptions): Promise<Interface> {
+    return this.#createLink({
+      ...this.#linkOptions(name, 'macvlan', options),
+      parent: linkRef(this, options?.parent, 'parent'),
+      macvlanMode: named(options.mode ?? 'bridge', macvlanModes, 'mode'),
+    });
+  }
+
+  /** Like `ip link add NAME type vxlan id VNI dstport PORT [local L] [remote R | group G dev D]`. */
+  createVxlan(name: string, options: VxlanOptions): Promise<Interface> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('createVxlan needs options');
+    if (options.remote !== undefined && options.group !== undefined) {
+      throw new RangeError('a vxlan has a remote or a group, not both');
+    }
+    const local = options.local === undefined ? undefined : ipAddress(options.local, 'local');
+    const remote = options.remote === undefined ? undefined : ipAddress(options.remote, 'remote', local?.family);
+    const group = options.group === undefined ? undefined : ipAddress(options.group, 'group', local?.family);
+    if (group && !/^(22[4-9]|23\d)\.|^ff/i.test(group.address)) throw new RangeError(`group ${group.address} is not a multicast address`);
+    if (remote && /^(22[4-9]|23\d)\.|^ff/i.test(remote.address)) throw new RangeError(`remote ${remote.address} is multicast; pass it as group`);
+    return this.#createLink({
+      ...this.#linkOptions(name, 'vxlan', options),
+      vxlan: {
+        vni: requireInteger(options.vni, 'vni', 0, 2 ** 24 - 1),
+        port: requireInteger(options.port, 'port', 1, 65535),
+        ...(local && { local: local.address }),
+        ...((remote ?? group) && { remote: (remote ?? group)!.address }),
+        ...(options.parent !== undefined && { parent: linkRef(this, options.parent, 'parent') }),
+        ...(options.learning !== undefined && { learning: Boolean(options.learning) }),
+      },
+    });
+  }
+
+  /** Like `ip link add NAME type dummy` (UnsupportedError on kernels without it). */
+  createDummy(name: string, options: LinkOptions = {}): Promise<Interface> {
+    return this.#createLink(this.#linkOptions(name, 'dummy', options));
+  }
+
+  /** Like `ip link add NAME link PARENT type vlan id ID` (UnsupportedError without 802.1Q). */
+  createVlan(name: string, options: VlanOptions): Promise<Interface> {
+    return this.#createLink({
+      ...this.#linkOptions(name, 'vlan', options),
+      parent: linkRef(this, options?.parent, 'parent'),
+      vlanId: requireInteger(options.id, 'id', 1, 4094),
+    });
+  }
+
+  #linkOptions(name: string, kind: string, options: LinkOptions): NativeLinkSpec & { name: string } {
+    return {
+      name: interfaceName(name),
+      kind,
+      ...(options?.mtu !== undefined && { mtu: mtu(options.mtu) }),
+      ...(options?.mac !== undefined && { mac: macAddress(options.mac) }),
+    };
+  }
+
+  async #createLink(spec: NativeLinkSpec & { name: string }, target: string = spec.name): Promise<Interface> {
+    const context = { operation: `create${spec.kind![0]!.toUpperCase()}${spec.kind!.slice(1)}`, target };
+    try {
+      return new Interface(this, await request(this, context, (h) => h.createLink(spec)));
+    } catch (error) {
+      // The kernel knows no such link type: say which, and what the kernel lacks.
+      if (error instanceof NetsandboxError && error.code === 'EOPNOTSUPP' && !(error instanceof UnsupportedError)) {
+        throw new UnsupportedError({
+          ...context, sandbox: labelOfSandbox(this), code: 'EOPNOTSUPP', errno: error.errno,
+          ...(error.extack !== undefined && { extack: error.extack }),
+          detail: `the running kernel has no '${spec.kind}' link type (${linkKindConfig[spec.kind!] ?? 'its driver'} is not built or loaded)`,
+        });
+      }
+      throw error;
+    }
+  }
+
+  // ---- Addresses ------------------------------------------------------------------------
+
+  /** Like `ip addr show`. */
+  async addresses(options: { family?: Family } = {}): Promise<Listing<Address>> {
+    const family = options.family === undefined ? undefined : requireFamily(options.family);
+    const dump = await request(this, { operation: 'addresses' }, (h) => h.addresses(family ? { family } : {}));
+    return listing(dump.items.map(toAddress), dump.partial);
+  }
+
+  // ---- Routes ---------------------------------------------------------------------------
+
+  /** Like `ip route add`; resolves to the route exactly as the kernel installed it. */
+  async addRoute(spec: RouteSpec): Promise<Route> {
+    const native = toNativeRoute(this, spec);
+    return new Route(this, await request(this, { operation: 'addRoute', target: describeRoute(spec) }, (h) => h.addRoute(native)));
+  }
+
+  /** Like `ip route replace`. */
+  async replaceRoute(spec: RouteSpec): Promise<Route> {
+    const native = toNativeRoute(this, spec);
+    return new Route(this, await request(this, { operation: 'replaceRoute', target: describeRoute(spec) }, (h) => h.replaceRoute(native)));
+  }
+
+  /** Like `ip route del`: fields left out match any route. */
+  async deleteRoute(spec: RouteSpec | Route): Promise<void> {
+    if (spec instanceof Route) return spec.delete();
+    const native = toNativeRoute(this, spec, true);
+    await request(this, { operation: 'deleteRoute', target: describeRoute(spec) }, (h) => h.deleteRoute(native));
+  }
+
+  /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */
+  async routes(options: { family?: Family; table?: RouteSpec['table'] | 'all' } = {}): Promise<Listing<Route>> {
+    const family = options.family === undefined ? undefined : requireFamily(options.family);
+    const table = options.table === 'all' ? 0 : named(options.table ?? 'main', { main: 254, local: 255, default: 253 }, 'table', 0xffffffff);
+    const dump = await request(this, { operation: 'routes' }, (h) => h.routes({ table, ...(family && { family }) }));
+    return listing(dump.items.map((r) => new Route(this, r)), dump.partial);
+  }
+
+  /** Like `ip route get ADDRESS [from SRC] [oif DEV]`: the route the kernel would use. */
+  async routeTo(address: string, options: { from?: string; dev?: InterfaceRef } = {}): Promise<Route> {
+    const dst = ipAddress(address, 'address');
+    const spec = {
+      family: dst.family,
+      dst: dst.address,
+      ...(options.from !== undefined && { src: ipAddress(options.from, 'from', dst.family).address }),
+      ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
+    };
+    return new Route(this, await request(this, { operation: 'routeTo', target: address }, (h) => h.routeGet(spec)));
+  }
+
+  // ---- Neighbours ------------------------------------------------------------------------
+
+  /** Like `ip neigh replace IP lladdr MAC dev DEV [nud permanent|reachable]` (permanent by default). */
+  async addNeighbor(entry: { ip: string; mac: string; dev: InterfaceRef; permanent?: boolean }): Promise<void> {
+    const spec = {
+      ip: ipAddress(entry?.ip, 'ip').address,
+      mac: macAddress(entry.mac),
+      dev: linkRef(this, entry.dev, 'dev'),
+      permanent: entry.permanent ?? true,
+    };
+    await request(this, { operation: 'addNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, (h) => h.addNeighbor(spec));
+  }
+
+  /** Like `ip neigh del IP dev DEV`. */
+  async deleteNeighbor(entry: { ip: string; dev: InterfaceRef }): Promise<void> {
+    const spec = { ip: ipAddress(entry?.ip, 'ip').address, dev: linkRef(this, entry.dev, 'dev') };
+    await request(this, { operation: 'deleteNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, (h) => h.deleteNeighbor(spec));
+  }
+
+  /** Like `ip neigh show [dev DEV]`. */
+  async neighbors(options: { dev?: InterfaceRef; family?: Family } = {}): Promise<Listing<Neighbor>> {
+    const filter = {
+      ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
+      ...(options.family !== undefined && { family: requireFamily(options.family) }),
+    };
+    const dump = await request(this, { operation: 'neighbors' }, (h) => h.neighbors(filter));
+    const items = dump.items.filter((n) => n.family !== 'bridge' && n.ip !== undefined).map((n): Neighbor => ({
+      family: n.family as Family,
+      ip: n.ip!,
+      ...(n.mac !== undefined && { mac: n.mac }),
+      dev: n.dev,
+      state: neighborState(n),
+    }));
+    return listing(items, dump.partial);
+  }
+
+  /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */
+  async addFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
+    const spec = this.#fdbSpec(entry);
+    await request(this, { operation: 'addFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, (h) => h.addNeighbor(spec));
+  }
+
+  /** Like `bridge fdb del MAC dev DEV [dst REMOTE]`. */
+  async deleteFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
+    const spec = this.#fdbSpec(entry);
+    await request(this, { operation: 'deleteFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, (h) => h.deleteNeighbor(spec));
+  }
+
+  /** Like `bridge fdb show [dev DEV]`. */
+  async fdbEntries(options: { dev?: InterfaceRef } = {}): Promise<Listing<FdbEntry>> {
+    const filter = { fdb: true, ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }) };
+    const dump = await request(this, { operation: 'fdbEntries' }, (h) => h.neighbors(filter));
+    const items = dump.items.map((n): FdbEntry => ({
+      mac: n.mac ?? '',
+      dev: n.dev,
+      ...(n.ip !== undefined && { dst: n.ip }),
+      state: neighborState(n),
+    }));
+    return listing(items, dump.partial);
+  }
+
+  #fdbSpec(entry: { mac: string; dev: InterfaceRef; dst?: string }) {
+    return {
+      fdb: true,
+      mac: macAddress(entry?.mac),
+      dev: linkRef(this, entry.dev, 'dev'),
+      ...(entry.dst !== undefined && { ip: ipAddress(entry.dst, 'dst').address }),
+    };
+  }
+}
+
+function neighborState(n: NativeNeighbor): string[] {
+  return n.state === 0 ? ['none'] : flagNames(n.state, neighborStates);
+}
+
+function requireFamily(value: unknown): Family {
+  if (value !== 4 && value !== 6) throw new RangeError(`family must be 4 or 6, got ${String(value)}`);
+  return value;
+}
+
+function basePath(value: string | undefined): string {
+  const dir = value ?? DEFAULT_BASE_PATH;
+  if (typeof dir !== 'string' || !isAbsolute(dir)) throw new TypeError('basePath must be an absolute path');
+  return dir.replace(/\/+$/, '') || '/';
+}

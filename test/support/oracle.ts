@@ -1,0 +1,21 @@
+// iproute2 as the oracle: what `ip -j -n NAME ...` shows must match what the library said.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export function ip<T = unknown>(netns: string, ...args: string[]): T {
+  const out = execFileSync('ip', ['-j', '-n', netns, ...args], { encoding: 'utf8' });
+  return (out.trim() === '' ? [] : JSON.parse(out)) as T;
+}
+
+export function ipRaw(netns: string, ...args: string[]): string {
+  return execFileSync('ip', ['-n', netns, ...args], { encoding: 'utf8' });
+}
+
+export interface IpLink { ifindex: number; ifname: string; mtu: number; address: string; flags: string[]; operstate: string; master?: string; linkinfo?: { info_kind: string } }
+export interface IpAddr { ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string; address?: string; broadcast?: string; nodad?: boolean }> }
+export interface IpRoute { dst: string; gateway?: string; dev?: string; scope?: string; metric?: number; table?: string; protocol?: string; prefsrc?: string; flags: string[]; type?: string }
+
+/** A sandbox name no other test file uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}

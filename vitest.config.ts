@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// unit: no privileges. integration and lifecycle: root, run by `npm test` inside a private
+// network + mount namespace (test/in-private-netns.sh), never in the machine's own.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          setupFiles: ['test/support/namespace-guard.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'lifecycle',
+          include: ['test/lifecycle/**/*.test.ts'],
+          setupFiles: ['test/support/namespace-guard.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

@@ -264,12 +264,12 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip link add NAME type bridge`. */
-  createBridge(name: string, options: LinkOptions = {}): Promise<Interface> {
+  async createBridge(name: string, options: LinkOptions = {}): Promise<Interface> {
     return this.#createLink(this.#linkOptions(name, 'bridge', options));
   }
 
   /** Like `ip link add NAME link PARENT type macvlan mode MODE` (mode defaults to bridge). */
-  createMacvlan(name: string, options: MacvlanOptions): Promise<Interface> {
+  async createMacvlan(name: string, options: MacvlanOptions): Promise<Interface> {
     return this.#createLink({
       ...this.#linkOptions(name, 'macvlan', options),
       parent: linkRef(this, options?.parent, 'parent'),
@@ -278,7 +278,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip link add NAME type vxlan id VNI dstport PORT [local L] [remote R | group G dev D]`. */
-  createVxlan(name: string, options: VxlanOptions): Promise<Interface> {
+  async createVxlan(name: string, options: VxlanOptions): Promise<Interface> {
     if (typeof options !== 'object' || options === null) throw new TypeError('createVxlan needs options');
     if (options.remote !== undefined && options.group !== undefined) {
       throw new RangeError('a vxlan has a remote or a group, not both');
@@ -302,12 +302,12 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip link add NAME type dummy` (UnsupportedError on kernels without it). */
-  createDummy(name: string, options: LinkOptions = {}): Promise<Interface> {
+  async createDummy(name: string, options: LinkOptions = {}): Promise<Interface> {
     return this.#createLink(this.#linkOptions(name, 'dummy', options));
   }
 
   /** Like `ip link add NAME link PARENT type vlan id ID` (UnsupportedError without 802.1Q). */
-  createVlan(name: string, options: VlanOptions): Promise<Interface> {
+  async createVlan(name: string, options: VlanOptions): Promise<Interface> {
     return this.#createLink({
       ...this.#linkOptions(name, 'vlan', options),
       parent: linkRef(this, options?.parent, 'parent'),

@@ -54,9 +54,10 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver
   auto* rtm = b.PutHeader<rtmsg>();
   rtm->rtm_family = spec.family;
   if (op == RouteOp::kGet) {
-    // `ip route get`: a full-length destination, the table the answer came from.
-    rtm->rtm_dst_len = spec.family == AF_INET ? 32 : 128;
-    rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
+    // `ip route get`: a full-length destination. IPv4 can report the table the answer came
+    // from; IPv6's strict checking refuses that flag (and reports the table anyway).
+    rtm->rtm_dst_len = static_cast<uint8_t>(spec.family == AF_INET ? 32 : 128);
+    if (spec.family == AF_INET) rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
     b.PutAddress(RTA_DST, spec.dst);
     if (!spec.prefsrc.empty()) {
       rtm->rtm_src_len = rtm->rtm_dst_len;

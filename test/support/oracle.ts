@@ -2,13 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
+/** `ip -j [-n NETNS] ARGS...` parsed; netns '' runs in the test's own namespace. */
 export function ip<T = unknown>(netns: string, ...args: string[]): T {
-  const out = execFileSync('ip', ['-j', '-n', netns, ...args], { encoding: 'utf8' });
+  const out = execFileSync('ip', ['-j', ...(netns ? ['-n', netns] : []), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return (out.trim() === '' ? [] : JSON.parse(out)) as T;
 }
 
 export function ipRaw(netns: string, ...args: string[]): string {
-  return execFileSync('ip', ['-n', netns, ...args], { encoding: 'utf8' });
+  return execFileSync('ip', [...(netns ? ['-n', netns] : []), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface IpLink { ifindex: number; ifname: string; mtu: number; address: string; flags: string[]; operstate: string; master?: string; linkinfo?: { info_kind: string } }

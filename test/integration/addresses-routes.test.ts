@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ExistsError, type Interface, NetsandboxError, NotFoundError, Route, Sandbox } from '../../lib/index.js';
+import { ip, type IpAddr, type IpRoute, uniqueName } from '../support/oracle.js';
+
+let host: Sandbox;
+let pod: Sandbox;
+let hostEnd: Interface;
+let podEnd: Interface;
+
+beforeAll(async () => {
+  host = await Sandbox.create(uniqueName('ar-host'));
+  pod = await Sandbox.create(uniqueName('ar-pod'));
+  [hostEnd, podEnd] = await host.createVeth('veth-ar', { peer: { name: 'eth0', sandbox: pod } });
+  await Promise.all([hostEnd.setUp(), podEnd.setUp()]);
+});
+afterAll(async () => {
+  await host.destroy();
+  await pod.destroy();
+});
+
+function addrs(sb: Sandbox, dev: string) {
+  return (ip<IpAddr[]>(sb.name!, 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [])
+    .map((a) => ({ family: a.family === 'inet' ? 4 : 6, address: a.local, prefixLength: a.prefixlen, scope: a.scope }));
+}
+
+/** What the library lists of routes equals `ip -j route show` (the fields both print). */
+function expectRoutesMatchIp(listed: Route[], shown: IpRoute[]): void {
+  const key = (r: { dst: string; via?: string | undefined; dev?: string | undefined; metric?: number | undefined }) =>
+    `${r.dst} ${r.via ?? '-'} ${r.dev ?? '-'} ${r.metric ?? 0}`;
+  expect(listed.map(key).sort()).toEqual(shown.map((r) => key({ ...r, via: r.gateway })).sort());
+}
+
+describe('addresses', () => {
+  it('adds IPv4 and IPv6 addresses (nodad, peer, broadcast, scope) as ip shows them', async () => {
+    await podEnd.addAddress('192.0.2.2/24', { broadcast: '192.0.2.255' });
+    await podEnd.addAddress('2001:db8::2/64', { noDad: true });
+    await podEnd.addAddress('198.51.100.1/32', { peer: '198.51.100.254', scope: 'link' });
+    const listed = await podEnd.addresses();
+    const mine = listed.filter((a) => a.scope !== 'link' || a.family === 4).map(({ family, address, prefixLength, scope }) => ({ family, address, prefixLength, scope }));
+    expect(mine).toEqual(addrs(pod, 'eth0').filter((a) => a.scope !== 'link' || a.family === 4));
+    const v6 = listed.find((a) => a.address === '2001:db8::2');
+    expect(v6?.flags).toContain('nodad');
+    expect(v6?.flags).not.toContain('tentative');
+    expect(listed.find((a) => a.address === '198.51.100.1')?.peer).toBe('198.51.100.254');
+    expect(listed.find((a) => a.address === '192.0.2.2')?.broadcast).toBe('192.0.2.255');
+    const all = await pod.addresses({ family: 4 });
+    expect(all.map((a) => a.address)).toEqual(expect.arrayContaining(['127.0.0.1', '192.0.2.2', '198.51.100.1']));
+    expect(all.every((a) => a.family === 4)).toBe(true);
+  });
+
+  it('refuses a duplicate with ExistsError and deletes', async () => {
+    await podEnd.addAddress('203.0.113.5/24');
+    await expect(podEnd.addAddress('203.0.113.5/24')).rejects.toBeInstanceOf(ExistsError);
+    await podEnd.deleteAddress('203.0.113.5/24');
+    expect(addrs(pod, 'eth0').map((a) => a.address)).not.toContain('203.0.113.5');
+    const error = await podEnd.deleteAddress('203.0.113.5/24').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetsandboxError);
+    expect(error).toMatchObject({ operation: 'deleteAddress', target: '203.0.113.5/24 dev eth0' });
+  });
+});
+
+describe('routes', () => {
+  it('adds v4 and v6 routes and resolves to what the kernel installed', async () => {
+    await hostEnd.addAddress('192.0.2.1/24');
+    await hostEnd.addAddress('2001:db8::1/64', { noDad: true });
+    const v4 = await host.addRoute({ dst: '198.51.100.0/24', via: '192.0.2.2' });
+    expect(v4).toBeInstanceOf(Route);
+    expect(v4).toMatchObject({ family: 4, dst: '198.51.100.0/24', via: '192.0.2.2', dev: 'veth-ar', scope: 'global', table: 254, metric: 0, protocol: 'boot', type: 'unicast' });
+    const v6 = await host.addRoute({ dst: '2001:db8:1::/48', via: '2001:db8::2' });
+    expect(v6).toMatchObject({ family: 6, dst: '2001:db8:1::/48', via: '2001:db8::2', dev: 'veth-ar', metric: 1024 });
+    const connected = await host.addRoute({ dst: '203.0.113.0/24', dev: hostEnd });
+    expect(connected.scope).toBe('link'); // like iproute2: no gateway, scope link
+    expectRoutesMatchIp(await host.routes({ family: 4 }), ip<IpRoute[]>(host.name!, '-4', 'route', 'show'));
+    expectRoutesMatchIp(await host.routes({ family: 6 }), ip<IpRoute[]>(host.name!, '-6', 'route', 'show'));
+    await connected.delete();
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '203.0.113.0/24')).toEqual([]);
+  });
+
+  it("installs flock's pod default route via the on-link 169.254.1.1, and shows the kernel's error without onLink", async () => {
+    await podEnd.addAddress('203.0.113.10/32');
+    const refused = await pod.addRoute({ dst: 'default', via: '169.254.1.1', dev: podEnd }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NetsandboxError);
+    expect(refused).toMatchObject({ code: 'ENETUNREACH', errno: 101, extack: 'Nexthop has invalid gateway', operation: 'addRoute', sandbox: pod.name, target: 'default via 169.254.1.1 dev eth0' });
+    expect((refused as Error).message).toBe(`addRoute default via 169.254.1.1 dev eth0 in sandbox ${pod.name}: Nexthop has invalid gateway (ENETUNREACH)`);
+    const viaOnLink = await pod.addRoute({ dst: 'default', via: '169.254.1.1', dev: podEnd, onLink: true });
+    expect(viaOnLink).toMatchObject({ dst: 'default', via: '169.254.1.1', dev: 'eth0', onLink: true });
+    const shown = ip<IpRoute[]>(pod.name!, 'route', 'show', 'default')[0];
+    expect(shown).toMatchObject({ dst: 'default', gateway: '169.254.1.1', dev: 'eth0' });
+    expect(shown?.flags).toContain('onlink');
+    const v6 = await pod.addRoute({ dst: 'default', via: 'fe80::1', dev: 'eth0' });
+    expect(v6).toMatchObject({ family: 6, dst: 'default', via: 'fe80::1', dev: 'eth0' });
+  });
+
+  it('replaces a route, and honours metric and table', async () => {
+    await host.addRoute({ dst: '198.18.7.0/24', via: '192.0.2.2' });
+    await expect(host.addRoute({ dst: '198.18.7.0/24', via: '192.0.2.3' })).rejects.toBeInstanceOf(ExistsError);
+    const replaced = await host.replaceRoute({ dst: '198.18.7.0/24', via: '192.0.2.3' });
+    expect(replaced.via).toBe('192.0.2.3');
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.7.0/24')).toMatchObject([{ gateway: '192.0.2.3' }]);
+    const second = await host.addRoute({ dst: '198.18.7.0/24', via: '192.0.2.4', metric: 50 });
+    expect(second.metric).toBe(50);
+    const inTable = await host.addRoute({ dst: '198.18.8.0/24', via: '192.0.2.2', table: 100, metric: 7 });
+    expect(inTable).toMatchObject({ table: 100, metric: 7 });
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', 'table', '100')).toMatchObject([{ dst: '198.18.8.0/24', gateway: '192.0.2.2', metric: 7 }]);
+    expect((await host.routes({ table: 100 })).map((r) => r.dst)).toEqual(['198.18.8.0/24']);
+    expect((await host.routes({ table: 'main' })).some((r) => r.table === 100)).toBe(false);
+    expect((await host.routes({ table: 'all' })).some((r) => r.table === 255)).toBe(true);
+    await host.deleteRoute({ dst: '198.18.7.0/24', metric: 50 });
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.7.0/24')).toMatchObject([{ gateway: '192.0.2.3' }]);
+    await expect(host.deleteRoute({ dst: '198.18.9.0/24' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('answers routeTo like ip route get', async () => {
+    const r = await host.routeTo('198.51.100.7');
+    const [shown] = ip<Array<{ dst: string; gateway: string; dev: string; prefsrc: string }>>(host.name!, 'route', 'get', '198.51.100.7');
+    expect(r).toMatchObject({ dst: '198.51.100.7/32', via: shown?.gateway, dev: shown?.dev, src: shown?.prefsrc, table: 254 });
+    const r6 = await host.routeTo('2001:db8:1::9');
+    expect(r6).toMatchObject({ via: '2001:db8::2', dev: 'veth-ar' });
+    // host has no default route: the kernel's answer is the error ip prints too.
+    await expect(host.routeTo('198.18.200.1')).rejects.toMatchObject({ code: 'ENETUNREACH', operation: 'routeTo', target: '198.18.200.1' });
+  });
+
+  it('validates specs before sending', async () => {
+    await expect(host.addRoute({ dst: '198.51.100.7/24' })).rejects.toThrow(/host bits set; the network is 198\.51\.100\.0\/24/);
+    await expect(host.addRoute({ dst: '198.51.100.0/24', via: '2001:db8::1' })).rejects.toBeInstanceOf(RangeError);
+    await expect(host.addRoute({ dst: '198.51.100.0/24', dev: 'abcdefghijklmnopq' })).rejects.toBeInstanceOf(RangeError);
+    await expect(host.addRoute({ dst: '198.51.100.0/24', scope: 'nearby' as 'link' })).rejects.toBeInstanceOf(RangeError);
+    await expect(host.addRoute({ dst: '198.51.100.0/24', dev: podEnd })).rejects.toThrow(/belongs to another sandbox/);
+    await expect(host.addRoute({ dst: '198.51.100.0/24', dev: 'nope0' })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('neighbours', () => {
+  it('adds, lists and deletes permanent entries as ip neigh shows them', async () => {
+    await host.addNeighbor({ ip: '192.0.2.9', mac: '02:00:00:00:00:09', dev: hostEnd });
+    await host.addNeighbor({ ip: '2001:db8::9', mac: '02:00:00:00:00:99', dev: 'veth-ar' });
+    const listed = await host.neighbors({ dev: hostEnd });
+    const shown = ip<Array<{ dst: string; lladdr: string; state: string[] }>>(host.name!, 'neigh', 'show', 'dev', 'veth-ar');
+    const mine = (n: { ip?: string; dst?: string }) => ['192.0.2.9', '2001:db8::9'].includes((n.ip ?? n.dst)!);
+    expect(listed.filter(mine).map((n) => [n.ip, n.mac, n.state])).toEqual(
+      shown.filter(mine).map((n) => [n.dst, n.lladdr, n.state.map((s) => s.toLowerCase())]));
+    expect(listed.find((n) => n.ip === '192.0.2.9')?.state).toEqual(['permanent']);
+    await host.deleteNeighbor({ ip: '192.0.2.9', dev: hostEnd });
+    expect((await host.neighbors({ family: 4 })).some((n) => n.ip === '192.0.2.9')).toBe(false);
+    await expect(host.deleteNeighbor({ ip: '192.0.2.9', dev: hostEnd })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+import { ExistsError, NetsandboxError, NotFoundError, Sandbox } from '../../lib/index.js';
+import { ip, ipRaw, uniqueName } from '../support/oracle.js';
+
+function netnsList(): string[] {
+  return ip<Array<{ name: string }>>('', 'netns', 'list').map((n) => n.name);
+}
+
+describe('namespaces', () => {
+  it('creates a named namespace that `ip netns` sees, with lo up, and destroys it', async () => {
+    const name = uniqueName('create');
+    const sb = await Sandbox.create(name);
+    expect(sb.name).toBe(name);
+    expect(sb.path).toBe(`/run/netns/${name}`);
+    expect(sb.id).toBe(statSync(sb.path).ino);
+    expect(netnsList()).toContain(name);
+    expect(await Sandbox.list()).toContain(name);
+    const [lo] = ip<Array<{ ifname: string; flags: string[] }>>(name, 'link', 'show', 'lo');
+    expect(lo?.flags).toContain('UP');
+    expect((await sb.interface('lo')).up).toBe(true);
+    await sb.destroy();
+    expect(netnsList()).not.toContain(name);
+    expect(await Sandbox.list()).not.toContain(name);
+    await sb.destroy(); // twice is fine
+  });
+
+  it('refuses to create a name that exists with ExistsError and leaves the first intact', async () => {
+    await using first = await Sandbox.create(uniqueName('dup'));
+    const error = await Sandbox.create(first.name!).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExistsError);
+    expect(error).toMatchObject({ code: 'EEXIST', errno: 17, operation: 'create', sandbox: first.name });
+    expect((await first.interfaces()).map((i) => i.name)).toEqual(['lo']);
+  });
+
+  it('opens by name, path and pid; the same namespace gives the same id', async () => {
+    await using created = await Sandbox.create(uniqueName('open'));
+    await using byName = await Sandbox.open(created.name!);
+    await using byPath = await Sandbox.open({ path: created.path });
+    expect(byName.id).toBe(created.id);
+    expect(byPath.id).toBe(created.id);
+    // A process living in the namespace: open by its pid.
+    const child = spawn('ip', ['netns', 'exec', created.name!, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await using byPid = await Sandbox.open({ pid: child.pid! });
+      expect(byPid.id).toBe(created.id);
+      expect(byPid.name).toBeUndefined();
+      await expect(byPid.destroy()).rejects.toMatchObject({ code: 'ERR_NOT_PERSISTED' });
+    } finally {
+      child.kill();
+    }
+    // Disposing opened handles only closes them: the namespace is still there.
+    await byName.close();
+    expect(netnsList()).toContain(created.name);
+  });
+
+  it('opens the current namespace, which is the one Node runs in', async () => {
+    await using current = await Sandbox.current();
+    expect(current.id).toBe(statSync('/proc/self/ns/net').ino);
+    expect(current.name).toBeUndefined();
+  });
+
+  it('gives NotFoundError for a missing name or pid, and a clear error for a non-namespace file', async () => {
+    await expect(Sandbox.open('no-such-sandbox')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(Sandbox.open({ pid: 4_000_000 })).rejects.toBeInstanceOf(NotFoundError);
+    const error = await Sandbox.open({ path: '/proc/self/status' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetsandboxError);
+    expect((error as Error).message).toMatch(/is not a network namespace \(EINVAL\)/);
+  });
+
+  it('validates names and options before touching anything', async () => {
+    await expect(Sandbox.create('a/b')).rejects.toBeInstanceOf(RangeError);
+    await expect(Sandbox.create('x', { basePath: 'relative' })).rejects.toBeInstanceOf(TypeError);
+    await expect(Sandbox.open({ pid: -1 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('keeps separate base paths apart and lists them', async () => {
+    const basePath = `/run/netns/alt-${process.pid}`;
+    await using sb = await Sandbox.create('inner', { basePath });
+    expect(await Sandbox.list({ basePath })).toEqual(['inner']);
+    expect(ipRaw('', 'netns', 'list')).not.toMatch(/^inner/m);
+    await sb.destroy();
+    expect(await Sandbox.list({ basePath })).toEqual([]);
+  });
+
+  it('rejects requests after close with ERR_SANDBOX_CLOSED', async () => {
+    const sb = await Sandbox.create(uniqueName('closed'));
+    await sb.close();
+    expect(sb.closed).toBe(true);
+    const error = await sb.interfaces().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetsandboxError);
+    expect(error).toMatchObject({ code: 'ERR_SANDBOX_CLOSED', operation: 'interfaces', sandbox: sb.name });
+    await sb.destroy();
+  });
+
+  it('creates and destroys 50 sandboxes concurrently', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => uniqueName(`many${i}`));
+    const sandboxes = await Promise.all(names.map((n) => Sandbox.create(n)));
+    expect(new Set(sandboxes.map((s) => s.id)).size).toBe(50);
+    expect(netnsList()).toEqual(expect.arrayContaining(names));
+    await Promise.all(sandboxes.map((s) => s.destroy()));
+    const left = netnsList();
+    expect(names.filter((n) => left.includes(n))).toEqual([]);
+  });
+});

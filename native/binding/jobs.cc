@@ -7,16 +7,22 @@
 namespace binding {
 
 void JsJob::Settle(Napi::Env env) {
-  Napi::HandleScope scope(env);
   OnDone();
+  // While a worker_threads Worker is being torn down every N-API call can fail, and
+  // node-addon-api turns failures into C++ exceptions: none may escape into the event loop.
   try {
-    if (error) {
-      deferred_.Reject(ToJsError(env, error).Value());
-    } else {
-      deferred_.Resolve(Result(env));
+    Napi::HandleScope scope(env);
+    try {
+      if (error) {
+        deferred_.Reject(ToJsError(env, error).Value());
+      } else {
+        deferred_.Resolve(Result(env));
+      }
+    } catch (const Napi::Error& e) {  // a conversion failed: reject instead
+      deferred_.Reject(e.Value());
     }
-  } catch (const Napi::Error& e) {  // a conversion failed (out of memory): reject, never throw
-    deferred_.Reject(e.Value());
+  } catch (const std::exception&) {
+    // The environment is going away; there is nobody left to tell.
   }
   owner_->OnSettled();
 }

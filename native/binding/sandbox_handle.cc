@@ -95,9 +95,12 @@ Napi::Value SandboxHandle::Submit(Napi::Env env, std::unique_ptr<JsJob> job, boo
 }
 
 void SandboxHandle::OnSettled() {
-  if (--pending_ == 0) {
+  if (--pending_ != 0) return;
+  try {
     addon_->Idle(Env());
     Unref();
+  } catch (const std::exception&) {
+    // Env teardown: references are being released anyway.
   }
 }
 

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { NetsandboxError, Route, Sandbox } from '../../lib/index.js';
+import { ip, type IpRoute, uniqueName } from '../support/oracle.js';
+
+let sb: Sandbox;
+
+beforeAll(async () => {
+  sb = await Sandbox.create(uniqueName('pipe'));
+  const [a] = await sb.createVeth('bulk0', { peer: { name: 'bulk0p' } });
+  await a!.setUp();
+  await a!.addAddress('192.0.2.1/24');
+});
+afterAll(() => sb.destroy());
+
+const dst = (i: number) => `198.18.${i >> 8}.${i & 0xff}/32`;
+
+describe('pipelined requests', () => {
+  it('adds 1,000 routes with Promise.all, each resolving to its own route; a bad one rejects alone', async () => {
+    const bad = 500;
+    const specs = Array.from({ length: 1000 }, (_, i) => (i === bad
+      ? { dst: dst(i), via: '203.0.113.1' } // not on any connected network: the kernel refuses it
+      : { dst: dst(i), via: '192.0.2.2' }));
+    const results = await Promise.allSettled(specs.map((s) => sb.addRoute(s)));
+    results.forEach((r, i) => {
+      if (i === bad) {
+        expect(r.status).toBe('rejected');
+        const error = (r as PromiseRejectedResult).reason as NetsandboxError;
+        expect(error).toBeInstanceOf(NetsandboxError);
+        expect(error).toMatchObject({ code: 'ENETUNREACH', extack: 'Nexthop has invalid gateway', target: `${dst(i)} via 203.0.113.1` });
+      } else {
+        expect(r.status).toBe('fulfilled');
+        const route = (r as PromiseFulfilledResult<Route>).value;
+        expect([route.dst, route.via]).toEqual([dst(i), '192.0.2.2']);
+      }
+    });
+    const shown = ip<IpRoute[]>(sb.name!, 'route', 'show', 'root', '198.18.0.0/15');
+    expect(shown).toHaveLength(999);
+    expect(new Set(shown.map((r) => r.dst))).toEqual(new Set(specs.filter((_, i) => i !== bad).map((s) => s.dst.replace('/32', ''))));
+    // And delete them the same way.
+    await Promise.all((await sb.routes()).filter((r) => r.dst.startsWith('198.18.')).map((r) => r.delete()));
+    expect(ip<IpRoute[]>(sb.name!, 'route', 'show', 'root', '198.18.0.0/15')).toEqual([]);
+  });
+
+  it('keeps submission order: a rename queued before a route by the new name takes effect first', async () => {
+    const [a] = await sb.createVeth('order0', { peer: { name: 'order0p' } });
+    await a!.setUp();
+    const [, , route, , gone] = await Promise.allSettled([
+      a!.setDown(),
+      a!.rename('order1'),
+      a!.setUp().then(() => sb.addRoute({ dst: '198.51.100.0/24', dev: 'order1' })),
+      sb.addRoute({ dst: '198.51.100.128/25', dev: 'order1' }),
+      sb.deleteRoute({ dst: '198.51.100.128/25', dev: 'order1' }),
+    ]);
+    expect(route.status).toBe('fulfilled');
+    expect(gone.status).toBe('fulfilled');
+    expect(ip<IpRoute[]>(sb.name!, 'route', 'show', 'dev', 'order1').map((r) => r.dst)).toEqual(['198.51.100.0/24']);
+  });
+
+  it('runs requests of different sandboxes in parallel without mixing them up', async () => {
+    const others = await Promise.all([0, 1, 2].map(() => Sandbox.create(uniqueName('par'))));
+    try {
+      await Promise.all(others.map(async (o, n) => {
+        const [v] = await o.createVeth('par0', { peer: { name: 'par0p' } });
+        await v!.setUp();
+        await Promise.all(Array.from({ length: 100 }, (_, i) => o.addRoute({ dst: `198.18.${10 + n}.${i}/32`, dev: v! })));
+      }));
+      others.forEach((o, n) => {
+        const shown = ip<IpRoute[]>(o.name!, 'route', 'show', 'dev', 'par0');
+        expect(shown).toHaveLength(100);
+        expect(shown.every((r) => r.dst.startsWith(`198.18.${10 + n}.`))).toBe(true);
+      });
+    } finally {
+      await Promise.all(others.map((o) => o.destroy()));
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+
+import { NetsandboxError, Sandbox } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
+import { ip, uniqueName } from '../support/oracle.js';
+import { collectUntil, waitFor, workerThreads } from '../support/threads.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/busy-sandbox.mjs', import.meta.url));
+
+describe('closing', () => {
+  it('finishes queued requests before close() resolves, then rejects new ones', async () => {
+    const sb = await Sandbox.create(uniqueName('close'));
+    const [v] = await sb.createVeth('v0', { peer: { name: 'v0p' } });
+    await v.setUp();
+    const adds = Array.from({ length: 300 }, (_, i) => sb.addRoute({ dst: `198.18.1.${i % 256}/32`, dev: 'v0', metric: i }));
+    const closing = sb.close();
+    const late = sb.interfaces();
+    late.catch(() => {}); // asserted below, after the adds
+    const settled = await Promise.allSettled(adds);
+    await closing;
+    expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+    await expect(late).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+    expect(ip<unknown[]>(sb.name!, 'route', 'show', 'dev', 'v0')).toHaveLength(300);
+    await sb.destroy();
+  });
+
+  it('destroy() while requests are pending lets them finish, then removes the namespace', async () => {
+    const sb = await Sandbox.create(uniqueName('destroy'));
+    const pending = Array.from({ length: 50 }, (_, i) => sb.createBridge(`br${i}`));
+    await sb.destroy();
+    expect((await Promise.allSettled(pending)).every((s) => s.status === 'fulfilled')).toBe(true);
+    expect(await Sandbox.list()).not.toContain(sb.name);
+  });
+
+  it('stops the worker thread on close, and after a failed create', async () => {
+    const before = workerThreads();
+    const sb = await Sandbox.create(uniqueName('threads'));
+    expect(workerThreads()).toBe(before + 1);
+    await expect(Sandbox.create(sb.name!)).rejects.toMatchObject({ code: 'EEXIST' });
+    await sb.destroy();
+    expect(await waitFor(() => workerThreads() === before)).toBe(true);
+  });
+});
+
+describe('garbage collection', () => {
+  it('keeps a dropped sandbox alive until its requests finish', async () => {
+    const name = uniqueName('dropped');
+    const results = await (async () => {
+      const sb = await Sandbox.create(name);
+      return Promise.all(Array.from({ length: 20 }, (_, i) => sb.createBridge(`br${i}`)));
+    })();
+    await collectUntil(() => false, 5);
+    expect(results.map((r) => r.name)).toEqual(Array.from({ length: 20 }, (_, i) => `br${i}`));
+    await (await Sandbox.open(name)).destroy();
+  });
+
+  it('cleans up handles dropped without close: their threads go away', async () => {
+    const before = workerThreads();
+    const names: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const sb = await Sandbox.create(uniqueName('gc'));
+      names.push(sb.name!);
+      await sb.interfaces();
+    }
+    expect(workerThreads()).toBe(before + 20);
+    expect(await collectUntil(() => workerThreads() === before)).toBe(true);
+    // Only the handles went: the namespaces are still there, persisted.
+    for (const name of names) await (await Sandbox.open(name)).destroy();
+  });
+});
+
+describe('worker_threads and exit', () => {
+  for (const how of ['return', 'exit', 'throw']) {
+    it(`a worker_threads Worker that ends with requests in flight (${how}) leaves the process healthy`, async () => {
+      const name = uniqueName(`wt-${how}`);
+      const worker = new Worker(fixture, { workerData: { how, name } });
+      worker.on('error', () => {});
+      await new Promise((resolve) => worker.once('message', resolve));
+      await new Promise((resolve) => worker.once('exit', resolve));
+      // The main thread's addon instance still works, and the namespace the worker made exists.
+      await using sb = await Sandbox.open(name);
+      expect((await sb.interfaces()).map((i) => i.name)).toContain('v0');
+      await sb.destroy();
+    });
+  }
+
+  it('terminate() of a Worker mid-flight does not crash the process', async () => {
+    const name = uniqueName('wt-term');
+    const worker = new Worker(fixture, { workerData: { how: 'return', name } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+    await (await Sandbox.open(name)).destroy();
+  });
+
+  for (const how of ['exit', 'return', 'throw']) {
+    it(`a process that ends (${how}) with requests in flight exits by its own rules, never aborts`, () => {
+      const result = spawnSync(process.execPath, [fixture, how, uniqueName(`proc-${how}`)], { encoding: 'utf8', timeout: 20_000 });
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(how === 'throw' ? 1 : 0);
+      expect(result.stderr).not.toMatch(/Abort|terminate called|Segmentation/);
+    });
+  }
+});
+
+describe('many sandboxes', () => {
+  it('runs 100 open sandboxes at once, each with its own thread, all in their own namespaces', async () => {
+    const sandboxes = await Promise.all(Array.from({ length: 100 }, () => Sandbox.create(uniqueName('many'))));
+    try {
+      const all = await Promise.all(sandboxes.map(async (sb, i) => {
+        const br = await sb.createBridge(`br${i}`);
+        return (await sb.interfaces()).map((x) => x.name).concat(String(br.index));
+      }));
+      all.forEach((names, i) => expect(names.slice(0, 2)).toEqual(['lo', `br${i}`]));
+      expect(new Set(sandboxes.map((s) => s.id)).size).toBe(100);
+    } finally {
+      await Promise.all(sandboxes.map((s) => s.destroy()));
+    }
+    expect(binding.threadNamespaceId()).toBeGreaterThan(0);
+  });
+
+  it('errors carry the sandbox they came from', async () => {
+    const a = await Sandbox.create(uniqueName('err-a'));
+    const b = await Sandbox.create(uniqueName('err-b'));
+    const [ea, eb] = await Promise.all([a.interface('nope'), b.interface('nope')].map((p) => p.catch((e: unknown) => e as NetsandboxError)));
+    expect([ea?.sandbox, eb?.sandbox]).toEqual([a.name, b.name]);
+    await Promise.all([a.destroy(), b.destroy()]);
+  });
+});

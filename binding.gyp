@@ -10,6 +10,7 @@
         "native/nl/route.cc",
         "native/nl/neighbor.cc",
         "native/ns/namespace.cc",
+        "native/ns/sysctl.cc",
         "native/ns/worker.cc",
         "native/binding/addon.cc",
         "native/binding/codec.cc",

@@ -8,3 +8,5 @@ export { Route } from './route.js';
 export type { RouteSpec, ScopeName } from './route.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
 export type { Family } from './validate.js';
+export { sysctlProfiles, SandboxSysctl, InterfaceSysctl } from './sysctl.js';
+export type { SysctlChange, SysctlApplyResult, SysctlEntries, SysctlSnapshot, SysctlStatus, SysctlValue } from './sysctl.js';

@@ -1,6 +1,7 @@
 import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
 import type { LinkRef, NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { handleOf, request, type Sandbox } from './sandbox.js';
+import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
 import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
 
 /** An interface given as an Interface object or by name. */
@@ -33,6 +34,13 @@ export interface AddressOptions {
 export interface MoveOptions {
   /** The name in the target sandbox: the kernel renames as it moves, so nothing clashes. */
   name?: string;
+  /**
+   * Per-interface sysctls ('ipv6.conf.accept_ra' or 'net.ipv6.conf.IFNAME.accept_ra'), applied
+   * in the target after the move and before anything brings the interface up. The kernel resets
+   * per-interface sysctls on a move, so this is the moment they stick. If one fails, the
+   * interface is moved back under its old name and the error says which key and why.
+   */
+  sysctls?: SysctlEntries;
 }
 
 /**
@@ -62,6 +70,11 @@ export class Interface {
   get operState(): string { return operStates[this.#link.operState] ?? 'unknown'; }
   /** The master's name (a bridge), or null. */
   get master(): string | null { return this.#link.master ? (this.#link.masterName ?? String(this.#link.master)) : null; }
+
+  /** This interface's sysctls: `iface.sysctl.set('ipv6.conf.accept_ra', 2)`. */
+  get sysctl(): InterfaceSysctl {
+    return new InterfaceSysctl(this);
+  }
 
   toJSON(): object {
     const { index, name, kind, mtu, mac, up, operState, master } = this;
@@ -119,11 +132,45 @@ export class Interface {
    */
   async moveTo(target: Sandbox, options: MoveOptions = {}): Promise<Interface> {
     const name = options.name === undefined ? this.name : interfaceName(options.name);
+    const sysctls = options.sysctls === undefined ? [] : interfacePairs(options.sysctls, name);
     const netns = handleOf(target);
-    const label = `${this.name} to sandbox ${target.name ?? target.path}`;
-    await request(this.#sandbox, { operation: 'moveTo', target: label }, (h) =>
+    const source = this.#sandbox;
+    const oldName = this.name;
+    const label = `${oldName} to sandbox ${target.name ?? target.path}${name === oldName ? '' : ` as ${name}`}`;
+    await request(source, { operation: 'moveTo', target: label }, (h) =>
       h.changeLink({ target: this.index, netns, ...(options.name === undefined ? {} : { name }) }));
-    return target.interface(name);
+    const moved = await target.interface(name);
+    if (sysctls.length > 0) {
+      const context = { operation: 'moveTo', sandbox: source.name ?? source.path, target: label };
+      await applyOrUndo(moved, sysctls, context, async () => {
+        const home = handleOf(source);
+        await request(target, { operation: 'moveTo', target: `${name} back` }, (h) =>
+          h.changeLink({ target: moved.index, netns: home, name: oldName }));
+        return `${name} was moved back to sandbox ${source.name ?? source.path} as ${oldName}`;
+      });
+    }
+    return moved;
+  }
+
+  /**
+   * Turns IPv6 on or off for this interface (net.ipv6.conf.IFNAME.disable_ipv6). Disabling drops
+   * the interface's IPv6 addresses: the result lists them.
+   */
+  async setIPv6(enabled: boolean): Promise<SysctlChange & { droppedAddresses: string[] }> {
+    const v6 = async () => (enabled ? [] : (await this.addresses({ family: 6 })).map((a) => `${a.address}/${a.prefixLength}`));
+    const before = await v6();
+    const change = await this.sysctl.set('ipv6.conf.disable_ipv6', enabled ? 0 : 1);
+    const after = await v6();
+    return { ...change, droppedAddresses: before.filter((a) => !after.includes(a)) };
+  }
+
+  /**
+   * For an interface that holds virtual IPs it must not answer ARP for (Docker's load-balancer
+   * VIPs): arp_ignore=1 (answer only for addresses on the asked interface) and arp_announce=2
+   * (use the best local source address in requests).
+   */
+  async disableArpForVip(): Promise<SysctlChange[]> {
+    return [await this.sysctl.set('ipv4.conf.arp_ignore', 1), await this.sysctl.set('ipv4.conf.arp_announce', 2)];
   }
 
   /** Like `ip link del NAME` (a veth takes its peer with it). */

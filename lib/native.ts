@@ -56,6 +56,12 @@ export interface NativeNeighborSpec {
   dev: LinkRef; ip?: string; mac?: string; permanent?: boolean; fdb?: boolean;
 }
 
+/** One sysctl read or write: the value read back, or the error. */
+export interface NativeSysctlResult {
+  previous?: string; value?: string; changed?: boolean;
+  errno?: number; code?: string; message?: string;
+}
+
 export type NamespaceTarget = { create: true; dir: string; name: string } | { create?: false; path: string };
 
 export interface NativeSandboxHandle {
@@ -77,6 +83,10 @@ export interface NativeSandboxHandle {
   neighbors(filter: { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }): Promise<Dump<NativeNeighbor>>;
   addNeighbor(spec: NativeNeighborSpec): Promise<void>;
   deleteNeighbor(spec: NativeNeighborSpec): Promise<void>;
+  /** Reads (no value) or sets each key below /proc/sys/net, in order; one result per entry. */
+  sysctl(entries: Array<{ path: string[]; value?: string }>): Promise<NativeSysctlResult[]>;
+  /** Every readable key below a sysctl directory. */
+  sysctlList(path: string[]): Promise<Array<[string[], string]>>;
 }
 
 export type CodecOperation =

@@ -6,6 +6,7 @@ import { type ErrorContext, fromNative, libraryError, NetsandboxError, Unsupport
 import { type Address, Interface, type InterfaceRef, linkRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
+import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
   type Family, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireInteger,
 } from './validate.js';
@@ -29,6 +30,11 @@ export interface VethOptions extends LinkOptions {
     name: string;
     /** Create the peer directly in this sandbox (default: the same sandbox). */
     sandbox?: Sandbox;
+    /**
+     * Per-interface sysctls for the peer, applied in its sandbox before anything brings it up.
+     * If one fails the pair is deleted and the error says which key and why.
+     */
+    sysctls?: SysctlEntries;
   };
 }
 
@@ -109,6 +115,8 @@ export class Sandbox implements AsyncDisposable {
   readonly path: string;
   /** The namespace's inode: two sandboxes with the same id are the same namespace. */
   readonly id: number;
+  /** Namespace-wide net.* sysctls, read and written inside this namespace. */
+  readonly sysctl: SandboxSysctl;
   readonly #handle: NativeSandboxHandle;
   /** What destroy() and disposal remove: the bind mount, if there is one. */
   readonly #persisted: boolean;
@@ -129,6 +137,7 @@ export class Sandbox implements AsyncDisposable {
     this.name = name;
     this.#persisted = persisted;
     this.#created = created;
+    this.sysctl = new SandboxSysctl(this);
   }
 
   /** Like `ip netns add NAME`: a new namespace, bind-mounted at basePath/NAME, with lo up. */
@@ -258,9 +267,18 @@ export class Sandbox implements AsyncDisposable {
         ...(peer.mac !== undefined && { mac: macAddress(peer.mac, 'peer mac') }),
       },
     };
+    const sysctls = peer.sysctls === undefined ? [] : interfacePairs(peer.sysctls, spec.peer.name);
     const where = peerSandbox === this ? '' : ` in sandbox ${labelOfSandbox(peerSandbox)}`;
-    const local = await this.#createLink(spec, `${spec.name} (peer ${peer.name}${where})`);
-    return [local, await peerSandbox.interface(peer.name)];
+    const target = `${spec.name} (peer ${peer.name}${where})`;
+    const local = await this.#createLink(spec, target);
+    const remote = await peerSandbox.interface(peer.name);
+    if (sysctls.length > 0) {
+      await applyOrUndo(remote, sysctls, { operation: 'createVeth', sandbox: labelOfSandbox(this), target }, async () => {
+        await local.delete();
+        return 'the veth pair was deleted';
+      });
+    }
+    return [local, remote];
   }
 
   /** Like `ip link add NAME type bridge`. */

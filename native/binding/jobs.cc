@@ -72,3 +72,53 @@ Napi::Value EnterJob::Result(Napi::Env env) {
 void CloseJob::OnDone() { owner_->OnClosed(); }
 
 }  // namespace binding
+
+namespace binding {
+
+namespace {
+Napi::Array ToJs(Napi::Env env, const ns::SysctlPath& path) {
+  Napi::Array out = Napi::Array::New(env, path.size());
+  for (size_t i = 0; i < path.size(); i++) out.Set(i, path[i]);
+  return out;
+}
+}  // namespace
+
+void SysctlJob::Run(ns::Context&) {
+  for (const Entry& e : entries_) {
+    results_.push_back(e.value ? ns::SysctlSet(e.path, *e.value) : ns::SysctlGet(e.path));
+  }
+}
+
+Napi::Value SysctlJob::Result(Napi::Env env) {
+  Napi::Array out = Napi::Array::New(env, results_.size());
+  for (size_t i = 0; i < results_.size(); i++) {
+    const ns::SysctlResult& r = results_[i];
+    Napi::Object o = Napi::Object::New(env);
+    if (r.error) {
+      o.Set("errno", Napi::Number::New(env, r.error.code));
+      o.Set("code", nl::ErrnoName(r.error.code));
+      o.Set("message", r.error.message);
+    } else {
+      if (r.previous) o.Set("previous", *r.previous);
+      o.Set("value", r.value);
+      o.Set("changed", r.changed);
+    }
+    out.Set(i, o);
+  }
+  return out;
+}
+
+void SysctlListJob::Run(ns::Context&) { error = ns::SysctlList(path_, &found_); }
+
+Napi::Value SysctlListJob::Result(Napi::Env env) {
+  Napi::Array out = Napi::Array::New(env, found_.size());
+  for (size_t i = 0; i < found_.size(); i++) {
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, ToJs(env, found_[i].first));
+    pair.Set(1u, found_[i].second);
+    out.Set(i, pair);
+  }
+  return out;
+}
+
+}  // namespace binding

@@ -7,6 +7,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "../ns/sysctl.h"
 #include "../ns/worker.h"
 #include "convert.h"
 
@@ -138,6 +139,40 @@ class DumpJob final : public JsJob {
   Build build_;
   std::vector<std::pair<Info, std::string>> items_;
   bool partial_ = false;
+};
+
+// Sysctl reads and writes, in order, alone on the worker. Resolves to one result per entry
+// ({ previous?, value, changed } or { errno, code, message }): a failed entry does not stop the
+// others, the caller decides what a failure means.
+class SysctlJob final : public JsJob {
+ public:
+  struct Entry {
+    ns::SysctlPath path;
+    std::optional<std::string> value;  // absent: read only
+  };
+  SysctlJob(Napi::Env env, SandboxHandle* owner, std::vector<Entry> entries)
+      : JsJob(env, owner), entries_(std::move(entries)) {}
+  bool exclusive() const override { return true; }
+  void Run(ns::Context& ctx) override;
+
+ private:
+  Napi::Value Result(Napi::Env env) override;
+  std::vector<Entry> entries_;
+  std::vector<ns::SysctlResult> results_;
+};
+
+// Every readable key below a sysctl directory, as [path elements, value] pairs.
+class SysctlListJob final : public JsJob {
+ public:
+  SysctlListJob(Napi::Env env, SandboxHandle* owner, ns::SysctlPath path)
+      : JsJob(env, owner), path_(std::move(path)) {}
+  bool exclusive() const override { return true; }
+  void Run(ns::Context& ctx) override;
+
+ private:
+  Napi::Value Result(Napi::Env env) override;
+  ns::SysctlPath path_;
+  std::vector<std::pair<ns::SysctlPath, std::string>> found_;
 };
 
 // The first job of every worker: enter (or create) the namespace. Resolves to { id, path }.

@@ -10,6 +10,17 @@ namespace {
 
 using Messages = std::vector<std::vector<uint8_t>>;
 
+ns::SysctlPath ToSysctlPath(Napi::Value value) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
+  Napi::Array parts = value.As<Napi::Array>();
+  ns::SysctlPath path;
+  for (uint32_t i = 0; i < parts.Length(); i++) {
+    if (!parts.Get(i).IsString()) throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
+    path.push_back(parts.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return path;  // its elements are checked again on the worker, right before opening
+}
+
 Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsObject()) throw Napi::TypeError::New(info.Env(), "expected an object");
   return info[i].As<Napi::Object>();
@@ -46,6 +57,8 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
           InstanceMethod<&SandboxHandle::Neighbors>("neighbors"),
           InstanceMethod<&SandboxHandle::AddNeighbor>("addNeighbor"),
           InstanceMethod<&SandboxHandle::DeleteNeighbor>("deleteNeighbor"),
+          InstanceMethod<&SandboxHandle::Sysctl>("sysctl"),
+          InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
       });
 }
 
@@ -291,6 +304,25 @@ Napi::Value SandboxHandle::DeleteNeighbor(const Napi::CallbackInfo& info) {
     return One(nl::BuildNeighbor(RTM_DELNEIGH, spec, ctx, error));
   };
   return Submit(info.Env(), std::make_unique<RequestJob<NoResult>>(info.Env(), this, build, false),
+                state_ == State::kOpen);
+}
+
+Napi::Value SandboxHandle::Sysctl(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of entries");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<SysctlJob::Entry> entries;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Object o = list.Get(i).As<Napi::Object>();
+    SysctlJob::Entry entry{ToSysctlPath(o.Get("path")), std::nullopt};
+    if (o.Get("value").IsString()) entry.value = o.Get("value").As<Napi::String>().Utf8Value();
+    entries.push_back(std::move(entry));
+  }
+  return Submit(info.Env(), std::make_unique<SysctlJob>(info.Env(), this, std::move(entries)),
+                state_ == State::kOpen);
+}
+
+Napi::Value SandboxHandle::SysctlList(const Napi::CallbackInfo& info) {
+  return Submit(info.Env(), std::make_unique<SysctlListJob>(info.Env(), this, ToSysctlPath(info[0])),
                 state_ == State::kOpen);
 }
 

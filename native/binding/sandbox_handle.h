@@ -50,6 +50,8 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   Napi::Value Neighbors(const Napi::CallbackInfo& info);
   Napi::Value AddNeighbor(const Napi::CallbackInfo& info);
   Napi::Value DeleteNeighbor(const Napi::CallbackInfo& info);
+  Napi::Value Sysctl(const Napi::CallbackInfo& info);
+  Napi::Value SysctlList(const Napi::CallbackInfo& info);
 
   // Queues a job, or rejects it at once when the sandbox is not open.
   Napi::Value Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed);

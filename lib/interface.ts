@@ -194,7 +194,7 @@ export class Interface {
   /** Like `ip addr add CIDR dev NAME [nodad] [scope S] [broadcast B] [peer P]`. */
   async addAddress(address: string, options: AddressOptions = {}): Promise<void> {
     const spec = toNativeAddress(this.index, address, options);
-    await request(this.#sandbox, { operation: 'addAddress', target: `${address} dev ${this.name}` }, (h) => h.addAddress(spec));
+    await request(this.#sandbox, { operation: 'addAddress', target: () => `${address} dev ${this.name}` }, (h) => h.addAddress(spec));
   }
 
   /** Like `ip addr del CIDR dev NAME`. */

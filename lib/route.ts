@@ -70,7 +70,7 @@ export class Route {
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
     if (this.via !== undefined) spec.gateway = this.via;
     if (this.#oif !== undefined) spec.dev = this.#oif;
-    await request(this.#sandbox, { operation: 'deleteRoute', target: describeRoute(this) }, (h) => h.deleteRoute(spec));
+    await request(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, (h) => h.deleteRoute(spec));
   }
 }
 

@@ -86,17 +86,23 @@ export function handleOf(sandbox: Sandbox): NativeSandboxHandle {
 
 /**
  * @internal Runs one binding call for `sandbox`, turning what it throws or rejects with into the
- * typed error for `context`. Argument errors (TypeError, RangeError) pass through unchanged.
+ * typed error for `context`. Argument errors (TypeError, RangeError) pass through unchanged. The
+ * target may be a function: it is only worded when something failed (this is the hot path of
+ * every request).
  */
-export async function request<T>(
+export function request<T>(
   sandbox: Sandbox,
-  context: Omit<ErrorContext, 'sandbox'>,
+  context: { operation: string; target?: string | (() => string) },
   call: (handle: NativeSandboxHandle) => Promise<T>,
 ): Promise<T> {
+  const fail = (error: unknown): never => {
+    const target = typeof context.target === 'function' ? context.target() : context.target;
+    throw fromNative(error, { operation: context.operation, sandbox: labelOfSandbox(sandbox), ...(target !== undefined && { target }) });
+  };
   try {
-    return await call(handleOfSandbox(sandbox));
+    return call(handleOfSandbox(sandbox)).catch(fail);
   } catch (error) {
-    throw fromNative(error, { ...context, sandbox: labelOfSandbox(sandbox) });
+    return Promise.reject(error).catch(fail);
   }
 }
 
@@ -373,20 +379,20 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip route add`; resolves to the route exactly as the kernel installed it. */
   async addRoute(spec: RouteSpec): Promise<Route> {
     const native = toNativeRoute(this, spec);
-    return new Route(this, await request(this, { operation: 'addRoute', target: describeRoute(spec) }, (h) => h.addRoute(native)));
+    return new Route(this, await request(this, { operation: 'addRoute', target: () => describeRoute(spec) }, (h) => h.addRoute(native)));
   }
 
   /** Like `ip route replace`. */
   async replaceRoute(spec: RouteSpec): Promise<Route> {
     const native = toNativeRoute(this, spec);
-    return new Route(this, await request(this, { operation: 'replaceRoute', target: describeRoute(spec) }, (h) => h.replaceRoute(native)));
+    return new Route(this, await request(this, { operation: 'replaceRoute', target: () => describeRoute(spec) }, (h) => h.replaceRoute(native)));
   }
 
   /** Like `ip route del`: fields left out match any route. */
   async deleteRoute(spec: RouteSpec | Route): Promise<void> {
     if (spec instanceof Route) return spec.delete();
     const native = toNativeRoute(this, spec, true);
-    await request(this, { operation: 'deleteRoute', target: describeRoute(spec) }, (h) => h.deleteRoute(native));
+    await request(this, { operation: 'deleteRoute', target: () => describeRoute(spec) }, (h) => h.deleteRoute(native));
   }
 
   /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */

@@ -135,8 +135,15 @@ export function named(value: unknown, table: Record<string, number>, what: strin
   return n;
 }
 
-/** The reverse of `named`: a number's name, or the number as text. */
+const reverseTables = new WeakMap<Record<string, number>, Map<number, string>>();
+
+/** The reverse of `named`: a number's name (the first listed), or the number as text. */
 export function nameOf(value: number, table: Record<string, number>): string {
-  for (const [name, n] of Object.entries(table)) if (n === value) return name;
-  return String(value);
+  let reverse = reverseTables.get(table);
+  if (!reverse) {
+    reverse = new Map();
+    for (const [name, n] of Object.entries(table)) if (!reverse.has(n)) reverse.set(n, name);
+    reverseTables.set(table, reverse);
+  }
+  return reverse.get(value) ?? String(value);
 }

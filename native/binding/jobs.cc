@@ -27,12 +27,6 @@ void JsJob::Settle(Napi::Env env) {
   owner_->OnSettled();
 }
 
-const std::string& Names::Of(int32_t index) {
-  auto it = cache_.find(index);
-  if (it == cache_.end()) it = cache_.emplace(index, ctx_.NameOf(index)).first;
-  return it->second;
-}
-
 EnterJob::~EnterJob() {
   if (entered_.fd >= 0) close(entered_.fd);  // dropped unsettled at teardown
 }

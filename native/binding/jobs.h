@@ -33,17 +33,6 @@ class JsJob : public ns::Job {
   SandboxHandle* owner_;
 };
 
-// Worker thread: interface names by index, looked up once per job.
-class Names {
- public:
-  explicit Names(ns::Context& ctx) : ctx_(ctx) {}
-  const std::string& Of(int32_t index);
-
- private:
-  ns::Context& ctx_;
-  std::unordered_map<int32_t, std::string> cache_;
-};
-
 // Parsing and naming, overloaded per result type (worker thread).
 struct NoResult {};
 inline bool Parse(const nlmsghdr*, NoResult*) { return false; }
@@ -51,11 +40,11 @@ inline bool Parse(const nlmsghdr* nlh, nl::LinkInfo* out) { return nl::ParseLink
 inline bool Parse(const nlmsghdr* nlh, nl::AddressInfo* out) { return nl::ParseAddress(nlh, out); }
 inline bool Parse(const nlmsghdr* nlh, nl::RouteInfo* out) { return nl::ParseRoute(nlh, out); }
 inline bool Parse(const nlmsghdr* nlh, nl::NeighborInfo* out) { return nl::ParseNeighbor(nlh, out); }
-inline std::string NameFor(Names&, const NoResult&) { return ""; }
-inline std::string NameFor(Names& n, const nl::LinkInfo& l) { return l.master ? n.Of(l.master) : ""; }
-inline std::string NameFor(Names& n, const nl::AddressInfo& a) { return n.Of(a.index); }
-inline std::string NameFor(Names& n, const nl::RouteInfo& r) { return r.oif ? n.Of(r.oif) : ""; }
-inline std::string NameFor(Names& n, const nl::NeighborInfo& x) { return n.Of(x.index); }
+inline std::string NameFor(ns::Context&, const NoResult&) { return ""; }
+inline std::string NameFor(ns::Context& c, const nl::LinkInfo& l) { return l.master ? c.NameOf(l.master) : ""; }
+inline std::string NameFor(ns::Context& c, const nl::AddressInfo& a) { return c.NameOf(a.index); }
+inline std::string NameFor(ns::Context& c, const nl::RouteInfo& r) { return r.oif ? c.NameOf(r.oif) : ""; }
+inline std::string NameFor(ns::Context& c, const nl::NeighborInfo& x) { return c.NameOf(x.index); }
 inline Napi::Value ToJs(Napi::Env env, const NoResult&, const std::string&) { return env.Undefined(); }
 
 // A pipelined netlink exchange. `build` runs on the worker right before sending, so interface
@@ -82,11 +71,10 @@ class RequestJob final : public JsJob {
       }
     }
     if (requests.empty()) return;
-    Names names(ctx);
     nl::ForEachMessage(requests.back().replies, [&](const nlmsghdr* nlh) {
       if (!found_ && Parse(nlh, &info_)) {
         found_ = true;
-        name_ = NameFor(names, info_);
+        name_ = NameFor(ctx, info_);
       }
     });
   }
@@ -118,10 +106,9 @@ class DumpJob final : public JsJob {
     if (socket_failed) ctx.ReplaceRouteSocket();
     if (error) return;
     partial_ = result.partial;
-    Names names(ctx);
     nl::ForEachMessage(result.messages, [&](const nlmsghdr* nlh) {
       Info info;
-      if (Parse(nlh, &info)) items_.push_back({info, NameFor(names, info)});
+      if (Parse(nlh, &info)) items_.push_back({info, NameFor(ctx, info)});
     });
   }
 

@@ -36,7 +36,7 @@ bool ParseMac(const std::string& text, std::vector<uint8_t>* out);
 // would overflow marks the builder as overflowed instead of writing past the buffer.
 class MessageBuilder {
  public:
-  MessageBuilder(uint16_t type, uint16_t flags, size_t capacity = 4096);
+  MessageBuilder(uint16_t type, uint16_t flags, size_t capacity = 1024);  // every request we build fits
   template <typename T>
   T* PutHeader() {
     return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh_, sizeof(T)));

@@ -50,11 +50,14 @@ int32_t Context::IndexOf(const nl::LinkRef& ref, nl::Error* error) {
   return 0;
 }
 
-std::string Context::NameOf(int32_t index) {
+const std::string& Context::NameOf(int32_t index) {
+  auto found = names_.find(index);
+  if (found != names_.end()) return found->second;
   ifreq ifr{};
   ifr.ifr_ifindex = index;
-  if (index <= 0 || ioctl(ioctl_fd_, SIOCGIFNAME, &ifr) != 0) return "";
-  return std::string(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  std::string name;
+  if (index > 0 && ioctl(ioctl_fd_, SIOCGIFNAME, &ifr) == 0) name.assign(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  return names_.emplace(index, std::move(name)).first->second;
 }
 
 Worker::Worker(Completion done) : done_(std::move(done)), thread_([this] { Loop(); }) {}
@@ -100,6 +103,7 @@ void Worker::Loop() {
       }
       std::unique_ptr<Job> job = std::move(jobs.front());
       jobs.pop_front();
+      context_.ForgetNames();
       job->Run(context_);
       const bool stop = job->stops_worker;
       std::vector<std::unique_ptr<Job>> finished;
@@ -117,6 +121,7 @@ void Worker::Loop() {
 void Worker::RunPipelined(std::deque<std::unique_ptr<Job>>& jobs) {
   std::vector<std::unique_ptr<Job>> batch;
   std::vector<nl::Request*> requests;
+  context_.ForgetNames();
   const size_t max_batch = context_.route().max_batch();
   while (!jobs.empty() && !jobs.front()->exclusive()) {
     Job& job = *jobs.front();

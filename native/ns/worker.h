@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "../nl/rtnl.h"
@@ -30,11 +31,15 @@ class Context : public nl::IndexResolver {
   // After a socket-level failure: the old socket's state is unknown, so it is never reused.
   void ReplaceRouteSocket();
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override;
-  std::string NameOf(int32_t index);  // "" when there is no such interface
+  // The name of an interface, "" when there is none. Looked up once per batch: the worker
+  // forgets the names before each batch, so a rename between batches is always seen.
+  const std::string& NameOf(int32_t index);
+  void ForgetNames() { names_.clear(); }
 
  private:
   std::unique_ptr<nl::Socket> route_;
   int ioctl_fd_ = -1;  // an AF_INET socket of this namespace, for name <-> index lookups
+  std::unordered_map<int32_t, std::string> names_;
 };
 
 class Job {

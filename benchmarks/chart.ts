@@ -10,6 +10,7 @@ const COLORS: Record<string, string> = {
   pyroute2: '#9467bd',
   'C ack each': '#7f7f7f',
   'C pipelined': '#3d3d3d',
+  'C pipelined + echo': '#bcbd22',
 };
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

@@ -34,8 +34,8 @@ export function interfaceName(value: unknown, what = 'interface name'): string {
   if (name.length === 0 || Buffer.byteLength(name) > 15) {
     fail('range', `${what} '${name}' must be 1 to 15 bytes long`);
   }
-  if (name === '.' || name === '..' || /[/:\s]/.test(name)) {
-    fail('range', `${what} '${name}' may not be '.' or '..' or contain '/', ':' or white space`);
+  if (name === '.' || name === '..' || /[/:\s\0]/.test(name)) {
+    fail('range', `${what} '${name}' may not be '.' or '..' or contain '/', ':', NUL or white space`);
   }
   return name;
 }

@@ -60,7 +60,7 @@ uint8_t Family(Napi::Object o) {
 }
 
 std::string IfName(Napi::Env env, const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ || name.find('/') != std::string::npos) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of(std::string("/\0", 2)) != std::string::npos) {
     throw Napi::RangeError::New(env, "invalid interface name '" + name + "'");
   }
   return name;

@@ -22,6 +22,8 @@ class JsJob : public ns::Job {
   Napi::Promise promise() const { return deferred_.Promise(); }
   // JS thread: resolves or rejects the promise, then releases the owner.
   void Settle(Napi::Env env);
+  // JS thread: rejects a job that was never queued (no owner bookkeeping to undo).
+  void RejectUnqueued(const Napi::Error& e) { deferred_.Reject(e.Value()); }
 
  protected:
   // JS thread, before the promise settles, whether the job failed or not.

@@ -95,9 +95,8 @@ int SandboxHandle::BorrowNamespaceFd(Napi::Env env, Napi::Value value, BorrowedF
 Napi::Value SandboxHandle::Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed) {
   Napi::Promise promise = job->promise();
   if (!allowed) {
-    Napi::Promise::Deferred rejected = Napi::Promise::Deferred::New(env);
-    rejected.Reject(LibraryError(env, "ERR_SANDBOX_CLOSED", "the sandbox is closed").Value());
-    return rejected.Promise();
+    job->RejectUnqueued(LibraryError(env, "ERR_SANDBOX_CLOSED", "the sandbox is closed"));
+    return promise;
   }
   if (pending_++ == 0) {
     Ref();  // a dropped Sandbox must not be collected while its requests run
@@ -118,9 +117,13 @@ void SandboxHandle::OnSettled() {
 }
 
 void SandboxHandle::OnEntered(int fd) {
+  if (fd < 0) {
+    worker_.reset();  // it has exited after the failed entry
+    state_ = State::kClosed;
+    return;
+  }
   ns_fd_ = fd;
-  state_ = fd >= 0 ? State::kOpen : State::kClosed;
-  if (fd < 0) worker_.reset();  // it has exited after the failed entry
+  if (state_ == State::kEntering) state_ = State::kOpen;  // else close() came first: kClosing
 }
 
 void SandboxHandle::OnClosed() {
@@ -150,7 +153,7 @@ Napi::Value SandboxHandle::Enter(const Napi::CallbackInfo& info) {
 
 Napi::Value SandboxHandle::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (state_ != State::kOpen) {
+  if (state_ != State::kOpen && state_ != State::kEntering) {
     Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
     done.Resolve(env.Undefined());
     return done.Promise();

@@ -88,15 +88,29 @@ class AttributeTable {
   std::vector<const nlattr*> attrs_;
 };
 
+// Netlink alignment on size_t (NLMSG_ALIGN masks with an unsigned int and would truncate).
+inline size_t Align4(size_t len) { return (len + 3) & ~size_t{3}; }
+
+// Whether a whole message, padding included, lies within `remaining` bytes. Stricter than
+// libmnl 1.0.4's mnl_nlmsg_ok, which compares lengths as int and accepts nlmsg_len >= 2^31.
+inline bool MessageFits(const nlmsghdr* nlh, size_t remaining) {
+  return remaining >= sizeof(nlmsghdr) && nlh->nlmsg_len >= sizeof(nlmsghdr) &&
+         Align4(nlh->nlmsg_len) <= remaining;
+}
+
 // Walks concatenated netlink messages (as collected by Socket) calling fn(const nlmsghdr*).
 template <typename Fn>
-void ForEachMessage(const std::vector<uint8_t>& buf, Fn fn) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
-  int remaining = static_cast<int>(buf.size());
-  while (mnl_nlmsg_ok(nlh, remaining)) {
+void ForEachMessage(const uint8_t* data, size_t size, Fn fn) {
+  for (size_t at = 0; MessageFits(reinterpret_cast<const nlmsghdr*>(data + at), size - at);) {
+    const auto* nlh = reinterpret_cast<const nlmsghdr*>(data + at);
     fn(nlh);
-    nlh = mnl_nlmsg_next(nlh, &remaining);
+    at += Align4(nlh->nlmsg_len);
   }
+}
+
+template <typename Fn>
+void ForEachMessage(const std::vector<uint8_t>& buf, Fn fn) {
+  ForEachMessage(buf.data(), buf.size(), fn);
 }
 
 // The errno's symbolic name ("EEXIST"), or "E<number>".

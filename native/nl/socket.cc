@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <climits>
 
 namespace nl {
 
@@ -44,11 +45,14 @@ void AppendRequest(std::vector<uint8_t>* tx, const std::vector<uint8_t>& message
 Error ParseAck(const nlmsghdr* nlh) {
   if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return ErrnoError(EBADMSG);
   const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-  Error result{-err->error, {}};
+  Error result{err->error == INT_MIN ? EINVAL : -err->error, {}};
   if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
     // With NLM_F_CAPPED only the original header is echoed; otherwise the whole request.
     size_t offset = sizeof(nlmsgerr);
-    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+      if (err->msg.nlmsg_len < sizeof(nlmsghdr)) return result;
+      offset += Align4(err->msg.nlmsg_len) - sizeof(nlmsghdr);
+    }
     size_t payload = mnl_nlmsg_get_payload_len(nlh);
     if (offset < payload) {
       AttributeTable tlvs(NLMSGERR_ATTR_MAX);
@@ -111,13 +115,21 @@ Error Socket::Transact(Request* const* requests, size_t count) {
   const uint32_t base = next_seq_;
   next_seq_ += static_cast<uint32_t>(count);
   tx_.clear();
+  size_t pending = count;
   for (size_t i = 0; i < count; i++) {
     Request& r = *requests[i];
     r.replies.clear();
     r.error = {};
     r.acked = false;
+    if (r.message.size() < sizeof(nlmsghdr)) {  // never sent: a builder bug, not a kernel answer
+      r.error = Error{EINVAL, "malformed request"};
+      r.acked = true;
+      pending--;
+      continue;
+    }
     AppendRequest(&tx_, r.message, base + static_cast<uint32_t>(i), NLM_F_ACK);
   }
+  if (pending == 0) return {};
   auto fail_unacked = [&](Error e) {
     for (size_t i = 0; i < count; i++) {
       if (!requests[i]->acked) requests[i]->error = e;
@@ -126,15 +138,12 @@ Error Socket::Transact(Request* const* requests, size_t count) {
   };
   if (mnl_socket_sendto(sock_, tx_.data(), tx_.size()) < 0) return fail_unacked(ErrnoError(errno));
 
-  size_t pending = count;
   while (pending > 0) {
     ssize_t n = Receive();
     if (n < 0) return fail_unacked(ErrnoError(static_cast<int>(-n)));
-    const auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
-    int remaining = static_cast<int>(n);
-    for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+    ForEachMessage(rx_.data(), static_cast<size_t>(n), [&](const nlmsghdr* nlh) {
       uint32_t index = nlh->nlmsg_seq - base;  // wraps to a large value for older sequences
-      if (nlh->nlmsg_pid != portid_ || index >= count) continue;  // not an answer to this batch
+      if (nlh->nlmsg_pid != portid_ || index >= count) return;  // not an answer to this batch
       Request& r = *requests[index];
       if (nlh->nlmsg_type == NLMSG_ERROR) {
         r.error = ParseAck(nlh);
@@ -143,7 +152,7 @@ Error Socket::Transact(Request* const* requests, size_t count) {
       } else if (nlh->nlmsg_type != NLMSG_DONE && nlh->nlmsg_type != NLMSG_NOOP) {
         AppendMessage(&r.replies, nlh);
       }
-    }
+    });
   }
   return {};
 }
@@ -170,16 +179,14 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
         *socket_failed = true;
         return ErrnoError(static_cast<int>(-n));
       }
-      const auto* nlh = reinterpret_cast<const nlmsghdr*>(rx_.data());
-      int remaining = static_cast<int>(n);
-      for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
-        if (nlh->nlmsg_pid != portid_ || nlh->nlmsg_seq != seq) continue;
+      ForEachMessage(rx_.data(), static_cast<size_t>(n), [&](const nlmsghdr* nlh) {
+        if (nlh->nlmsg_pid != portid_ || nlh->nlmsg_seq != seq) return;
         if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
         if (nlh->nlmsg_type == NLMSG_DONE) {
           // DONE carries the dump's final status as an int, then possibly extack TLVs.
           if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
             int status = *static_cast<const int*>(mnl_nlmsg_get_payload(nlh));
-            if (status < 0) kernel_error.code = -status;
+            if (status < 0) kernel_error.code = status == INT_MIN ? EINVAL : -status;
           }
           done = true;
         } else if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -188,7 +195,7 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
         } else if (nlh->nlmsg_type != NLMSG_NOOP) {
           AppendMessage(&out->messages, nlh);
         }
-      }
+      });
     }
     if (kernel_error) return kernel_error;
     if (!interrupted) return {};

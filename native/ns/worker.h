@@ -81,7 +81,11 @@ class Worker {
   void Abandon();
 
  private:
-  void Loop();  // worker thread
+  void Loop();         // worker thread
+  void SpinForWork();  // worker thread
+  // Worker thread, when it stops: jobs still queued finish with ECANCELED (a close job just
+  // finishes), so no promise waits forever.
+  void FinishLeftovers(std::deque<std::unique_ptr<Job>>& jobs);
   // Worker thread: runs one group of pipelined jobs taken from the front of `jobs`.
   void RunPipelined(std::deque<std::unique_ptr<Job>>& jobs);
 
@@ -91,6 +95,7 @@ class Worker {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
   std::atomic<bool> abandoned_{false};
+  std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock (for spinning)
   std::thread thread_;
 };
 

@@ -45,6 +45,34 @@ describe('closing', () => {
   });
 });
 
+describe('the native handle', () => {
+  it('close() while enter() is running closes once entered; both promises settle', async () => {
+    const h = new binding.SandboxHandle();
+    const name = uniqueName('close-enter');
+    const entering = h.enter({ create: true, dir: '/run/netns', name });
+    const closing = h.close();
+    await entering;
+    await closing;
+    await expect(h.links()).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+    await binding.removeNamespaceFile(`/run/netns/${name}`);
+  });
+
+  it('close() while a failing enter() runs settles both', async () => {
+    await using existing = await Sandbox.create(uniqueName('close-fail'));
+    const h = new binding.SandboxHandle();
+    const entering = h.enter({ create: true, dir: '/run/netns', name: existing.name! });
+    const closing = h.close();
+    await expect(entering).rejects.toMatchObject({ code: 'EEXIST' });
+    await closing;
+  });
+
+  it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
+    const h = new binding.SandboxHandle();
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => h.links()));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'ERR_SANDBOX_CLOSED')).toBe(true);
+  });
+});
+
 describe('garbage collection', () => {
   it('keeps a dropped sandbox alive until its requests finish', async () => {
     const name = uniqueName('dropped');

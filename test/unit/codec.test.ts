@@ -1,5 +1,6 @@
 // Golden bytes for the request builders (checked against what iproute2 sends for the same
 // command, seen with strace), and decoder round trips. No privileges needed.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { binding } from '../../lib/native.js';
@@ -136,5 +137,36 @@ describe('decoders', () => {
     unknown.writeUInt16LE(0x7777, 4);
     expect(decode(unknown)).toEqual([{ message: 'unknown', type: 0x7777 }]);
     expect(decode(Buffer.alloc(3))).toEqual([]);
+  });
+
+  // Found by the fuzzer (native/nl/fuzz/regressions): none may read past the buffer.
+  it('refuses a message whose nlmsg_len claims 2^31 bytes or more', () => {
+    const bytes = Buffer.alloc(36);
+    bytes.writeUInt32LE(0x80000010, 0);
+    bytes.writeUInt16LE(16, 4); // RTM_NEWLINK
+    bytes.writeUInt16LE(0xfff0, 32); // an IFLA_ADDRESS claiming 65 KiB
+    bytes.writeUInt16LE(1, 34);
+    expect(decode(bytes)).toEqual([]);
+    const fromFuzzer = readFileSync(new URL('../../native/nl/fuzz/regressions/decode-huge-nlmsg-len-link', import.meta.url));
+    expect(() => decode(fromFuzzer)).not.toThrow();
+  });
+
+  it('refuses a last message whose padded length runs past the buffer', () => {
+    const message = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 });
+    const unaligned = Buffer.from(message.subarray(0, message.length - 1)); // drop a padding byte
+    unaligned.writeUInt32LE(unaligned.length, 0);
+    expect(decode(Buffer.concat([message, unaligned]))).toHaveLength(1);
+  });
+
+  it('reads an ACK carrying INT_MIN as EINVAL instead of overflowing', () => {
+    const ack = Buffer.alloc(36);
+    ack.writeUInt32LE(36, 0);
+    ack.writeUInt16LE(2, 4);
+    ack.writeInt32LE(-2147483648, 16);
+    expect(decode(ack)).toEqual([{ message: 'ack', errno: 22 }]);
+  });
+
+  it('refuses interface names with NUL in the binding too', () => {
+    expect(() => encode('createLink', { name: 'a\0b', kind: 'bridge' })).toThrow(RangeError);
   });
 });

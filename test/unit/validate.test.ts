@@ -8,7 +8,7 @@ describe('interface names', () => {
     expect(interfaceName('eth0.100')).toBe('eth0.100');
     expect(() => interfaceName('abcdefghijklmnop')).toThrow(RangeError);
     expect(() => interfaceName('abcdefghijklmnop')).toThrow(/1 to 15 bytes/);
-    for (const bad of ['', '.', '..', 'a/b', 'a:b', 'a b', 'tab\t']) expect(() => interfaceName(bad)).toThrow(RangeError);
+    for (const bad of ['', '.', '..', 'a/b', 'a:b', 'a b', 'tab\t', 'v0\0x']) expect(() => interfaceName(bad)).toThrow(RangeError);
     expect(() => interfaceName(42)).toThrow(TypeError);
   });
 

@@ -1,0 +1,93 @@
+// libFuzzer target: arbitrary bytes as a netlink receive buffer, through every decoder the
+// worker runs on kernel replies (native/nl only, no N-API).
+//
+// The input is treated the way Socket::Transact / Socket::Dump treat a datagram: walked with
+// nl::ForEachMessage, each message given to ParseAck and to every Parse* decoder, and the
+// decoded values formatted the way native/binding/convert.cc formats them. The replies a
+// request collects (AppendMessage: NLMSG_ALIGN'ed copies) are walked again the way
+// RequestJob::Finish / DumpJob::Run do.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../rtnl.h"
+#include "../socket.h"
+
+namespace {
+
+// Touch every byte of a result so that uninitialised or out-of-bounds data is actually read.
+volatile size_t sink;
+
+void Consume(const std::string& s) { sink = sink + s.size() + (s.empty() ? 0 : s.back()); }
+
+void Consume(const nl::IpAddress& a) {
+  if (a.family != 0 && a.family != AF_INET && a.family != AF_INET6) __builtin_trap();
+  Consume(a.ToString());
+}
+
+void DecodeOne(const nlmsghdr* nlh) {
+  // What codec.cc's decode() and the worker do with each message.
+  nl::Error e = nl::ParseAck(nlh);
+  Consume(e.message);
+  if (e.code != 0) Consume(nl::ErrnoName(e.code));
+
+  nl::LinkInfo link;
+  if (nl::ParseLink(nlh, &link)) {
+    Consume(link.name);
+    Consume(link.kind);
+    Consume(nl::FormatMac(link.mac.data(), link.mac.size()));
+    sink = sink + link.mtu + link.flags + link.operstate + link.master + link.stats.collisions;
+  }
+  nl::AddressInfo address;
+  if (nl::ParseAddress(nlh, &address)) {
+    Consume(address.local);
+    Consume(address.peer);
+    Consume(address.broadcast);
+    Consume(address.label);
+    sink = sink + address.flags + address.prefix_len + address.scope + address.index;
+  }
+  nl::RouteInfo route;
+  if (nl::ParseRoute(nlh, &route)) {
+    Consume(route.dst);
+    Consume(route.gateway);
+    Consume(route.prefsrc);
+    sink = sink + route.table + route.metric + route.oif + route.flags + route.type;
+  }
+  nl::NeighborInfo neighbor;
+  if (nl::ParseNeighbor(nlh, &neighbor)) {
+    Consume(neighbor.ip);
+    Consume(nl::FormatMac(neighbor.mac.data(), neighbor.mac.size()));
+    sink = sink + neighbor.state + neighbor.flags + neighbor.index;
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // An exact-size heap copy: ASan sees any read past the end of the "datagram".
+  std::vector<uint8_t> buf(data, data + size);
+  std::vector<uint8_t> replies;
+  nl::ForEachMessage(buf, [&](const nlmsghdr* nlh) {
+    // ForEachMessage must only hand out messages that lie inside the buffer.
+    if (nlh->nlmsg_len < sizeof(nlmsghdr)) __builtin_trap();
+    if (nlh->nlmsg_len > static_cast<size_t>(buf.data() + buf.size() -
+                                              reinterpret_cast<const uint8_t*>(nlh))) {
+      fprintf(stderr, "ForEachMessage handed out a message of nlmsg_len 0x%x that overruns the "
+                      "%zu-byte buffer\n", nlh->nlmsg_len, buf.size());
+      __builtin_trap();
+    }
+    DecodeOne(nlh);
+    // Socket::AppendMessage, bounded the way the socket's 64 KiB rx buffer bounds it.
+    const auto* p = reinterpret_cast<const uint8_t*>(nlh);
+    size_t len = NLMSG_ALIGN(nlh->nlmsg_len);
+    size_t room = static_cast<size_t>(buf.data() + buf.size() - p);
+    replies.insert(replies.end(), p, p + (len < room ? len : room));
+    replies.resize(replies.size() + (len < room ? 0 : len - room), 0);
+  });
+  // The second walk, over collected replies (RequestJob::Finish, DumpJob::Run).
+  nl::ForEachMessage(replies, [&](const nlmsghdr* nlh) { DecodeOne(nlh); });
+  return 0;
+}

@@ -14,49 +14,66 @@ namespace {
   throw Napi::TypeError::New(env, message);
 }
 
-bool Has(Napi::Object o, const char* key) {
-  Napi::Value v = o.Get(key);
-  return !v.IsUndefined() && !v.IsNull();
-}
+// Every reader gets the property once; absent means undefined or null.
+bool Present(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
 
-uint32_t U32(Napi::Object o, const char* key, uint32_t max = UINT32_MAX) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) ThrowType(o.Env(), std::string(key) + " must be a number");
+uint32_t U32(const Napi::Value& v, const char* key, uint32_t max = UINT32_MAX) {
+  if (!v.IsNumber()) ThrowType(v.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (d < 0 || d > max || d != static_cast<double>(static_cast<uint64_t>(d))) {
-    throw Napi::RangeError::New(o.Env(), std::string(key) + " is out of range");
+    throw Napi::RangeError::New(v.Env(), std::string(key) + " is out of range");
   }
   return static_cast<uint32_t>(d);
 }
 
-std::string Str(Napi::Object o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsString()) ThrowType(o.Env(), std::string(key) + " must be a string");
+std::string Str(const Napi::Value& v, const char* key) {
+  if (!v.IsString()) ThrowType(v.Env(), std::string(key) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
-bool Bool(Napi::Object o, const char* key) { return o.Get(key).ToBoolean().Value(); }
-
-nl::IpAddress Ip(Napi::Object o, const char* key) {
-  nl::IpAddress a;
-  if (Has(o, key) && !nl::IpAddress::Parse(Str(o, key), &a)) {
-    ThrowType(o.Env(), std::string(key) + " is not an IP address");
+// A reader of one spec object: each method looks its key up once.
+class Fields {
+ public:
+  explicit Fields(Napi::Object o) : o_(o) {}
+  Napi::Env Env() const { return o_.Env(); }
+  Napi::Value Get(const char* key) const { return o_.Get(key); }
+  std::optional<uint32_t> U32(const char* key, uint32_t max = UINT32_MAX) const {
+    Napi::Value v = o_.Get(key);
+    if (!Present(v)) return std::nullopt;
+    return binding::U32(v, key, max);
   }
-  return a;
-}
-
-std::vector<uint8_t> Mac(Napi::Object o, const char* key) {
-  std::vector<uint8_t> mac;
-  if (Has(o, key) && !nl::ParseMac(Str(o, key), &mac)) {
-    ThrowType(o.Env(), std::string(key) + " is not a MAC address");
+  std::optional<std::string> Str(const char* key) const {
+    Napi::Value v = o_.Get(key);
+    if (!Present(v)) return std::nullopt;
+    return binding::Str(v, key);
   }
-  return mac;
-}
+  bool Bool(const char* key) const { return o_.Get(key).ToBoolean().Value(); }
+  nl::IpAddress Ip(const char* key) const {
+    nl::IpAddress a;
+    std::optional<std::string> text = Str(key);
+    if (text && !nl::IpAddress::Parse(*text, &a)) ThrowType(Env(), std::string(key) + " is not an IP address");
+    return a;
+  }
+  std::vector<uint8_t> Mac(const char* key) const {
+    std::vector<uint8_t> mac;
+    std::optional<std::string> text = Str(key);
+    if (text && !nl::ParseMac(*text, &mac)) ThrowType(Env(), std::string(key) + " is not a MAC address");
+    return mac;
+  }
+  std::optional<nl::LinkRef> Link(const char* key) const {
+    Napi::Value v = o_.Get(key);
+    if (!Present(v)) return std::nullopt;
+    return ToLinkRef(v);
+  }
 
-uint8_t Family(Napi::Object o) {
-  uint32_t f = U32(o, "family", 6);
-  if (f != 4 && f != 6) throw Napi::RangeError::New(o.Env(), "family must be 4 or 6");
-  return f == 4 ? AF_INET : AF_INET6;
+ private:
+  Napi::Object o_;
+};
+
+uint8_t Family(const Fields& f) {
+  uint32_t family = f.U32("family", 6).value_or(0);
+  if (family != 4 && family != 6) throw Napi::RangeError::New(f.Env(), "family must be 4 or 6");
+  return family == 4 ? AF_INET : AF_INET6;
 }
 
 std::string IfName(Napi::Env env, const std::string& name) {
@@ -104,68 +121,71 @@ nl::LinkRef ToLinkRef(Napi::Value value) {
 }
 
 nl::LinkSpec ToLinkSpec(Napi::Object o, BorrowedFds& fds, NamespaceFdOf fd_of) {
+  Fields f(o);
   Napi::Env env = o.Env();
   nl::LinkSpec spec;
-  if (Has(o, "target")) spec.target = ToLinkRef(o.Get("target"));
-  if (Has(o, "name")) spec.name = IfName(env, Str(o, "name"));
-  if (Has(o, "kind")) spec.kind = Str(o, "kind");
-  if (Has(o, "mtu")) spec.mtu = U32(o, "mtu");
-  spec.mac = Mac(o, "mac");
-  if (Has(o, "up")) spec.up = Bool(o, "up");
+  if (auto target = f.Link("target")) spec.target = *target;
+  if (auto name = f.Str("name")) spec.name = IfName(env, *name);
+  if (auto kind = f.Str("kind")) spec.kind = *kind;
+  spec.mtu = f.U32("mtu");
+  spec.mac = f.Mac("mac");
+  if (Napi::Value up = f.Get("up"); Present(up)) spec.up = up.ToBoolean().Value();
   if (o.Has("master")) {  // null detaches, a name or index attaches
     spec.set_master = true;
-    if (Has(o, "master")) spec.master = ToLinkRef(o.Get("master"));
+    if (auto master = f.Link("master")) spec.master = *master;
   }
-  if (Has(o, "netns")) spec.netns_fd = fd_of(env, o.Get("netns"), fds);
-  if (Has(o, "parent")) spec.parent = ToLinkRef(o.Get("parent"));
-  if (Has(o, "peer")) {
-    Napi::Object peer = o.Get("peer").As<Napi::Object>();
-    spec.peer.name = IfName(env, Str(peer, "name"));
-    if (Has(peer, "netns")) spec.peer.netns_fd = fd_of(env, peer.Get("netns"), fds);
-    if (Has(peer, "mtu")) spec.peer.mtu = U32(peer, "mtu");
-    spec.peer.mac = Mac(peer, "mac");
+  if (Napi::Value netns = f.Get("netns"); Present(netns)) spec.netns_fd = fd_of(env, netns, fds);
+  if (auto parent = f.Link("parent")) spec.parent = *parent;
+  if (Napi::Value peer_value = f.Get("peer"); Present(peer_value)) {
+    Fields peer(peer_value.As<Napi::Object>());
+    spec.peer.name = IfName(env, peer.Str("name").value_or(""));
+    if (Napi::Value netns = peer.Get("netns"); Present(netns)) spec.peer.netns_fd = fd_of(env, netns, fds);
+    spec.peer.mtu = peer.U32("mtu");
+    spec.peer.mac = peer.Mac("mac");
   }
-  if (Has(o, "macvlanMode")) spec.macvlan_mode = U32(o, "macvlanMode");
-  if (Has(o, "vlanId")) spec.vlan_id = static_cast<uint16_t>(U32(o, "vlanId", 4094));
-  if (Has(o, "vxlan")) {
-    Napi::Object v = o.Get("vxlan").As<Napi::Object>();
-    spec.vxlan.vni = U32(v, "vni", (1 << 24) - 1);
-    if (Has(v, "port")) spec.vxlan.port = static_cast<uint16_t>(U32(v, "port", 65535));
-    spec.vxlan.local = Ip(v, "local");
-    spec.vxlan.remote = Ip(v, "remote");
-    if (Has(v, "parent")) spec.vxlan.parent = ToLinkRef(v.Get("parent"));
-    if (Has(v, "learning")) spec.vxlan.learning = Bool(v, "learning");
+  spec.macvlan_mode = f.U32("macvlanMode").value_or(0);
+  spec.vlan_id = static_cast<uint16_t>(f.U32("vlanId", 4094).value_or(0));
+  if (Napi::Value vxlan = f.Get("vxlan"); Present(vxlan)) {
+    Fields v(vxlan.As<Napi::Object>());
+    spec.vxlan.vni = v.U32("vni", (1 << 24) - 1).value_or(0);
+    spec.vxlan.port = static_cast<uint16_t>(v.U32("port", 65535).value_or(0));
+    spec.vxlan.local = v.Ip("local");
+    spec.vxlan.remote = v.Ip("remote");
+    if (auto parent = v.Link("parent")) spec.vxlan.parent = *parent;
+    if (Napi::Value learning = v.Get("learning"); Present(learning)) spec.vxlan.learning = learning.ToBoolean().Value();
   }
   return spec;
 }
 
 nl::AddressSpec ToAddressSpec(Napi::Object o) {
+  Fields f(o);
   nl::AddressSpec spec;
-  spec.link = ToLinkRef(o.Get("link"));
-  spec.local = Ip(o, "local");
+  spec.link = ToLinkRef(f.Get("link"));
+  spec.local = f.Ip("local");
   if (spec.local.empty()) ThrowType(o.Env(), "local is required");
-  spec.prefix_len = static_cast<uint8_t>(U32(o, "prefixLength", spec.local.size() * 8));
-  spec.peer = Ip(o, "peer");
-  spec.broadcast = Ip(o, "broadcast");
-  if (Has(o, "scope")) spec.scope = static_cast<uint8_t>(U32(o, "scope", 255));
-  spec.no_dad = Bool(o, "noDad");
+  spec.prefix_len = static_cast<uint8_t>(f.U32("prefixLength", spec.local.size() * 8).value_or(spec.local.size() * 8));
+  spec.peer = f.Ip("peer");
+  spec.broadcast = f.Ip("broadcast");
+  if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
+  spec.no_dad = f.Bool("noDad");
   return spec;
 }
 
 nl::RouteSpec ToRouteSpec(Napi::Object o) {
+  Fields f(o);
   nl::RouteSpec spec;
-  spec.family = Family(o);
-  spec.dst = Ip(o, "dst");
-  if (Has(o, "dstLength")) spec.dst_len = static_cast<uint8_t>(U32(o, "dstLength", 128));
-  spec.gateway = Ip(o, "gateway");
-  if (Has(o, "dev")) spec.dev = ToLinkRef(o.Get("dev"));
-  if (Has(o, "scope")) spec.scope = static_cast<uint8_t>(U32(o, "scope", 255));
-  spec.on_link = Bool(o, "onLink");
-  if (Has(o, "table")) spec.table = U32(o, "table");
-  if (Has(o, "metric")) spec.metric = U32(o, "metric");
-  spec.prefsrc = Ip(o, "src");
-  if (Has(o, "protocol")) spec.protocol = static_cast<uint8_t>(U32(o, "protocol", 255));
-  if (Has(o, "type")) spec.type = static_cast<uint8_t>(U32(o, "type", 255));
+  spec.family = Family(f);
+  spec.dst = f.Ip("dst");
+  spec.dst_len = static_cast<uint8_t>(f.U32("dstLength", 128).value_or(0));
+  spec.gateway = f.Ip("gateway");
+  if (auto dev = f.Link("dev")) spec.dev = *dev;
+  if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
+  spec.on_link = f.Bool("onLink");
+  spec.table = f.U32("table").value_or(0);
+  spec.metric = f.U32("metric");
+  spec.prefsrc = f.Ip("src");
+  if (auto protocol = f.U32("protocol", 255)) spec.protocol = static_cast<uint8_t>(*protocol);
+  if (auto type = f.U32("type", 255)) spec.type = static_cast<uint8_t>(*type);
   for (const nl::IpAddress* a : {&spec.dst, &spec.gateway, &spec.prefsrc}) {
     if (!a->empty() && a->family != spec.family) {
       throw Napi::RangeError::New(o.Env(), "route addresses must all be of the route's family");
@@ -175,12 +195,13 @@ nl::RouteSpec ToRouteSpec(Napi::Object o) {
 }
 
 nl::NeighborSpec ToNeighborSpec(Napi::Object o) {
+  Fields f(o);
   nl::NeighborSpec spec;
-  spec.dev = ToLinkRef(o.Get("dev"));
-  spec.ip = Ip(o, "ip");
-  spec.mac = Mac(o, "mac");
-  spec.permanent = Bool(o, "permanent");
-  spec.family = Bool(o, "fdb") ? AF_BRIDGE : spec.ip.family;
+  spec.dev = ToLinkRef(f.Get("dev"));
+  spec.ip = f.Ip("ip");
+  spec.mac = f.Mac("mac");
+  spec.permanent = f.Bool("permanent");
+  spec.family = f.Bool("fdb") ? AF_BRIDGE : spec.ip.family;
   if (spec.family == 0) ThrowType(o.Env(), "a neighbour needs an ip");
   return spec;
 }

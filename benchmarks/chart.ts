@@ -42,7 +42,7 @@ export function renderChart(labels: Record<string, string>, results: Record<stri
     axis.push(`<line x1="${xx}" y1="30" x2="${xx}" y2="${y}" stroke="#ddd"/>`, `<text x="${xx}" y="24" text-anchor="middle" font-size="10">${10 ** e >= 1000 ? `${10 ** e / 1000} ms` : `${10 ** e} µs`}</text>`);
   }
   const legend = variants.filter((v) => Object.values(results).some((r) => r[v])).map((v, i) =>
-    `<rect x="${labelWidth + (i % 4) * 140}" y="${y + 10 + Math.floor(i / 4) * 16}" width="10" height="10" fill="${COLORS[v] ?? '#999'}"/><text x="${labelWidth + (i % 4) * 140 + 14}" y="${y + 19 + Math.floor(i / 4) * 16}" font-size="11">${escape(v)}</text>`);
+    `<rect x="${labelWidth + (i % 4) * 175}" y="${y + 10 + Math.floor(i / 4) * 16}" width="10" height="10" fill="${COLORS[v] ?? '#999'}"/><text x="${labelWidth + (i % 4) * 175 + 14}" y="${y + 19 + Math.floor(i / 4) * 16}" font-size="11">${escape(v)}</text>`);
   const height = y + 50;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 60}" height="${height}" font-family="sans-serif" font-size="11">`,

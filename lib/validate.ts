@@ -98,6 +98,7 @@ export function cidr(value: unknown, what: string): Cidr {
 /** A route destination: a network address with no host bits set. */
 export function network(value: unknown, what: string): Cidr {
   const c = cidr(value, what);
+  if (c.prefixLength === (c.family === 4 ? 32 : 128)) return c; // a host route has no host bits
   const bytes = ipBytes(c.address);
   const masked = bytes.map((b, i) => {
     const bits = Math.max(0, Math.min(8, c.prefixLength - i * 8));

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { flagNames, linkKindConfig, macvlanModes, neighborStates } from './constants.js';
-import { type ErrorContext, fromNative, libraryError, NetsandboxError, UnsupportedError } from './errors.js';
+import { fromNative, libraryError, NetsandboxError, UnsupportedError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, linkRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';

@@ -24,6 +24,8 @@ export interface NativeAddress {
 
 export interface NativeRoute {
   family: 4 | 6; dst: string; gateway?: string; src?: string; oif?: number; dev?: string;
+  /** RTA_SRC as 'address/length': a source prefix, or the `from` of a route get. */
+  from?: string;
   table: number; metric: number; protocol: number; scope: number; type: number; flags: number;
 }
 

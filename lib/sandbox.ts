@@ -412,7 +412,10 @@ export class Sandbox implements AsyncDisposable {
       ...(options.from !== undefined && { src: ipAddress(options.from, 'from', dst.family).address }),
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
     };
-    return new Route(this, await request(this, { operation: 'routeTo', target: address }, (h) => h.routeGet(spec)));
+    const answer = await request(this, { operation: 'routeTo', target: address }, (h) => h.routeGet(spec));
+    // Asked `from` an address, the kernel answers with that address as RTA_SRC, not as a
+    // preferred source: it is the source this route would use.
+    return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
   }
 
   // ---- Neighbours ------------------------------------------------------------------------

@@ -261,6 +261,7 @@ Napi::Object ToJs(Napi::Env env, const nl::RouteInfo& r, const std::string& dev)
                          "/" + std::to_string(r.dst_len));
   SetIp(o, "gateway", r.gateway);
   SetIp(o, "src", r.prefsrc);
+  if (!r.src.empty()) o.Set("from", r.src.ToString() + "/" + std::to_string(r.src_len));
   if (r.oif != 0) o.Set("oif", r.oif);
   if (!dev.empty()) o.Set("dev", dev);
   o.Set("table", r.table);

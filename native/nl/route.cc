@@ -102,6 +102,7 @@ bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
   *out = RouteInfo{};
   out->family = rtm->rtm_family;
   out->dst_len = rtm->rtm_dst_len;
+  out->src_len = rtm->rtm_src_len;
   out->table = rtm->rtm_table;
   out->protocol = rtm->rtm_protocol;
   out->scope = rtm->rtm_scope;
@@ -110,6 +111,7 @@ bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
   attrs.U32(RTA_TABLE, &out->table);
   attrs.U32(RTA_PRIORITY, &out->metric);
   attrs.Address(RTA_DST, rtm->rtm_family, &out->dst);
+  attrs.Address(RTA_SRC, rtm->rtm_family, &out->src);
   attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->gateway);
   attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->prefsrc);
   uint32_t oif = 0;

@@ -144,6 +144,8 @@ struct RouteInfo {
   uint8_t family = 0;
   uint8_t dst_len = 0;
   IpAddress dst;
+  uint8_t src_len = 0;
+  IpAddress src;  // RTA_SRC: a source prefix, or the `from` address of a route get
   IpAddress gateway;
   IpAddress prefsrc;
   int32_t oif = 0;

@@ -106,6 +106,8 @@ describe('routes', () => {
     expect((await host.routes({ table: 100 })).map((r) => r.dst)).toEqual(['198.18.8.0/24']);
     expect((await host.routes({ table: 'main' })).some((r) => r.table === 100)).toBe(false);
     expect((await host.routes({ table: 'all' })).some((r) => r.table === 255)).toBe(true);
+    await host.deleteRoute(inTable);
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', 'table', '100')).toEqual([]);
     await host.deleteRoute({ dst: '198.18.7.0/24', metric: 50 });
     expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.7.0/24')).toMatchObject([{ gateway: '192.0.2.3' }]);
     await expect(host.deleteRoute({ dst: '198.18.9.0/24' })).rejects.toBeInstanceOf(NotFoundError);
@@ -117,6 +119,8 @@ describe('routes', () => {
     expect(r).toMatchObject({ dst: '198.51.100.7/32', via: shown?.gateway, dev: shown?.dev, src: shown?.prefsrc, table: 254 });
     const r6 = await host.routeTo('2001:db8:1::9');
     expect(r6).toMatchObject({ via: '2001:db8::2', dev: 'veth-ar' });
+    const from = await host.routeTo('198.51.100.7', { from: '192.0.2.1', dev: hostEnd });
+    expect(from).toMatchObject({ dst: '198.51.100.7/32', src: '192.0.2.1', dev: 'veth-ar', via: '192.0.2.2' });
     // host has no default route: the kernel's answer is the error ip prints too.
     await expect(host.routeTo('198.18.200.1')).rejects.toMatchObject({ code: 'ENETUNREACH', operation: 'routeTo', target: '198.18.200.1' });
   });

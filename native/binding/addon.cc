@@ -15,7 +15,9 @@ namespace {
 class RemoveNamespaceWorker : public Napi::AsyncWorker {
  public:
   RemoveNamespaceWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)) {}
   Napi::Promise promise() const { return deferred_.Promise(); }
   void Execute() override { error_ = ns::RemoveNamespaceFile(path_); }  // libuv pool thread
   void OnOK() override {

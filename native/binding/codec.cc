@@ -34,8 +34,8 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
   } else if (op == "changeLink") {
     message = nl::BuildChangeLink(ToLinkSpec(spec, fds, NoNamespaceFd), resolver, &error);
   } else if (op == "addAddress" || op == "deleteAddress") {
-    message = nl::BuildAddress(op == "addAddress" ? RTM_NEWADDR : RTM_DELADDR,
-                               ToAddressSpec(spec), resolver, &error);
+    message = nl::BuildAddress(op == "addAddress" ? RTM_NEWADDR : RTM_DELADDR, ToAddressSpec(spec),
+                               resolver, &error);
   } else if (op == "addRoute" || op == "replaceRoute" || op == "deleteRoute" || op == "routeGet") {
     nl::RouteOp route_op = op == "addRoute"       ? nl::RouteOp::kAdd
                            : op == "replaceRoute" ? nl::RouteOp::kReplace

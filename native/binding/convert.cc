@@ -51,13 +51,15 @@ class Fields {
   nl::IpAddress Ip(const char* key) const {
     nl::IpAddress a;
     std::optional<std::string> text = Str(key);
-    if (text && !nl::IpAddress::Parse(*text, &a)) ThrowType(Env(), std::string(key) + " is not an IP address");
+    if (text && !nl::IpAddress::Parse(*text, &a))
+      ThrowType(Env(), std::string(key) + " is not an IP address");
     return a;
   }
   std::vector<uint8_t> Mac(const char* key) const {
     std::vector<uint8_t> mac;
     std::optional<std::string> text = Str(key);
-    if (text && !nl::ParseMac(*text, &mac)) ThrowType(Env(), std::string(key) + " is not a MAC address");
+    if (text && !nl::ParseMac(*text, &mac))
+      ThrowType(Env(), std::string(key) + " is not a MAC address");
     return mac;
   }
   std::optional<nl::LinkRef> Link(const char* key) const {
@@ -77,7 +79,8 @@ uint8_t Family(const Fields& f) {
 }
 
 std::string IfName(Napi::Env env, const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ || name.find_first_of(std::string("/\0", 2)) != std::string::npos) {
+  if (name.empty() || name.size() >= IFNAMSIZ ||
+      name.find_first_of(std::string("/\0", 2)) != std::string::npos) {
     throw Napi::RangeError::New(env, "invalid interface name '" + name + "'");
   }
   return name;
@@ -87,9 +90,7 @@ void SetIp(Napi::Object o, const char* key, const nl::IpAddress& a) {
   if (!a.empty()) o.Set(key, a.ToString());
 }
 
-int FamilyNumber(uint8_t family) {
-  return family == AF_INET ? 4 : family == AF_INET6 ? 6 : family;
-}
+int FamilyNumber(uint8_t family) { return family == AF_INET ? 4 : family == AF_INET6 ? 6 : family; }
 
 }  // namespace
 
@@ -139,7 +140,8 @@ nl::LinkSpec ToLinkSpec(Napi::Object o, BorrowedFds& fds, NamespaceFdOf fd_of) {
   if (Napi::Value peer_value = f.Get("peer"); Present(peer_value)) {
     Fields peer(peer_value.As<Napi::Object>());
     spec.peer.name = IfName(env, peer.Str("name").value_or(""));
-    if (Napi::Value netns = peer.Get("netns"); Present(netns)) spec.peer.netns_fd = fd_of(env, netns, fds);
+    if (Napi::Value netns = peer.Get("netns"); Present(netns))
+      spec.peer.netns_fd = fd_of(env, netns, fds);
     spec.peer.mtu = peer.U32("mtu");
     spec.peer.mac = peer.Mac("mac");
   }
@@ -152,7 +154,8 @@ nl::LinkSpec ToLinkSpec(Napi::Object o, BorrowedFds& fds, NamespaceFdOf fd_of) {
     spec.vxlan.local = v.Ip("local");
     spec.vxlan.remote = v.Ip("remote");
     if (auto parent = v.Link("parent")) spec.vxlan.parent = *parent;
-    if (Napi::Value learning = v.Get("learning"); Present(learning)) spec.vxlan.learning = learning.ToBoolean().Value();
+    if (Napi::Value learning = v.Get("learning"); Present(learning))
+      spec.vxlan.learning = learning.ToBoolean().Value();
   }
   return spec;
 }
@@ -163,7 +166,8 @@ nl::AddressSpec ToAddressSpec(Napi::Object o) {
   spec.link = ToLinkRef(f.Get("link"));
   spec.local = f.Ip("local");
   if (spec.local.empty()) ThrowType(o.Env(), "local is required");
-  spec.prefix_len = static_cast<uint8_t>(f.U32("prefixLength", spec.local.size() * 8).value_or(spec.local.size() * 8));
+  spec.prefix_len = static_cast<uint8_t>(
+      f.U32("prefixLength", spec.local.size() * 8).value_or(spec.local.size() * 8));
   spec.peer = f.Ip("peer");
   spec.broadcast = f.Ip("broadcast");
   if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
@@ -290,7 +294,8 @@ Napi::Object ToJs(Napi::Env env, const nl::NeighborInfo& n, const std::string& d
 }
 
 Napi::Error ToJsError(Napi::Env env, const nl::Error& error) {
-  Napi::Error e = Napi::Error::New(env, error.message.empty() ? strerror(error.code) : error.message);
+  Napi::Error e =
+      Napi::Error::New(env, error.message.empty() ? strerror(error.code) : error.message);
   e.Set("errno", Napi::Number::New(env, error.code));
   e.Set("code", nl::ErrnoName(error.code));
   if (error.from_kernel) e.Set("extack", error.message);

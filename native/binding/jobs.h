@@ -41,13 +41,21 @@ inline bool Parse(const nlmsghdr*, NoResult*) { return false; }
 inline bool Parse(const nlmsghdr* nlh, nl::LinkInfo* out) { return nl::ParseLink(nlh, out); }
 inline bool Parse(const nlmsghdr* nlh, nl::AddressInfo* out) { return nl::ParseAddress(nlh, out); }
 inline bool Parse(const nlmsghdr* nlh, nl::RouteInfo* out) { return nl::ParseRoute(nlh, out); }
-inline bool Parse(const nlmsghdr* nlh, nl::NeighborInfo* out) { return nl::ParseNeighbor(nlh, out); }
+inline bool Parse(const nlmsghdr* nlh, nl::NeighborInfo* out) {
+  return nl::ParseNeighbor(nlh, out);
+}
 inline std::string NameFor(ns::Context&, const NoResult&) { return ""; }
-inline std::string NameFor(ns::Context& c, const nl::LinkInfo& l) { return l.master ? c.NameOf(l.master) : ""; }
+inline std::string NameFor(ns::Context& c, const nl::LinkInfo& l) {
+  return l.master ? c.NameOf(l.master) : "";
+}
 inline std::string NameFor(ns::Context& c, const nl::AddressInfo& a) { return c.NameOf(a.index); }
-inline std::string NameFor(ns::Context& c, const nl::RouteInfo& r) { return r.oif ? c.NameOf(r.oif) : ""; }
+inline std::string NameFor(ns::Context& c, const nl::RouteInfo& r) {
+  return r.oif ? c.NameOf(r.oif) : "";
+}
 inline std::string NameFor(ns::Context& c, const nl::NeighborInfo& x) { return c.NameOf(x.index); }
-inline Napi::Value ToJs(Napi::Env env, const NoResult&, const std::string&) { return env.Undefined(); }
+inline Napi::Value ToJs(Napi::Env env, const NoResult&, const std::string&) {
+  return env.Undefined();
+}
 
 // A pipelined netlink exchange. `build` runs on the worker right before sending, so interface
 // names resolve in the namespace at that moment. The answer (if Info is not NoResult) is read

@@ -11,11 +11,13 @@ namespace {
 using Messages = std::vector<std::vector<uint8_t>>;
 
 ns::SysctlPath ToSysctlPath(Napi::Value value) {
-  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
+  if (!value.IsArray())
+    throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
   Napi::Array parts = value.As<Napi::Array>();
   ns::SysctlPath path;
   for (uint32_t i = 0; i < parts.Length(); i++) {
-    if (!parts.Get(i).IsString()) throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
+    if (!parts.Get(i).IsString())
+      throw Napi::TypeError::New(value.Env(), "a sysctl path is an array of strings");
     path.push_back(parts.Get(i).As<Napi::String>().Utf8Value());
   }
   return path;  // its elements are checked again on the worker, right before opening
@@ -36,30 +38,29 @@ Messages One(std::vector<uint8_t> message) {
 }  // namespace
 
 Napi::Function SandboxHandle::Define(Napi::Env env) {
-  return DefineClass(
-      env, "SandboxHandle",
-      {
-          InstanceMethod<&SandboxHandle::Enter>("enter"),
-          InstanceMethod<&SandboxHandle::Close>("close"),
-          InstanceMethod<&SandboxHandle::GetLink>("getLink"),
-          InstanceMethod<&SandboxHandle::Links>("links"),
-          InstanceMethod<&SandboxHandle::CreateLink>("createLink"),
-          InstanceMethod<&SandboxHandle::ChangeLink>("changeLink"),
-          InstanceMethod<&SandboxHandle::DeleteLink>("deleteLink"),
-          InstanceMethod<&SandboxHandle::Addresses>("addresses"),
-          InstanceMethod<&SandboxHandle::AddAddress>("addAddress"),
-          InstanceMethod<&SandboxHandle::DeleteAddress>("deleteAddress"),
-          InstanceMethod<&SandboxHandle::Routes>("routes"),
-          InstanceMethod<&SandboxHandle::AddRoute>("addRoute"),
-          InstanceMethod<&SandboxHandle::ReplaceRoute>("replaceRoute"),
-          InstanceMethod<&SandboxHandle::DeleteRoute>("deleteRoute"),
-          InstanceMethod<&SandboxHandle::RouteGet>("routeGet"),
-          InstanceMethod<&SandboxHandle::Neighbors>("neighbors"),
-          InstanceMethod<&SandboxHandle::AddNeighbor>("addNeighbor"),
-          InstanceMethod<&SandboxHandle::DeleteNeighbor>("deleteNeighbor"),
-          InstanceMethod<&SandboxHandle::Sysctl>("sysctl"),
-          InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
-      });
+  return DefineClass(env, "SandboxHandle",
+                     {
+                         InstanceMethod<&SandboxHandle::Enter>("enter"),
+                         InstanceMethod<&SandboxHandle::Close>("close"),
+                         InstanceMethod<&SandboxHandle::GetLink>("getLink"),
+                         InstanceMethod<&SandboxHandle::Links>("links"),
+                         InstanceMethod<&SandboxHandle::CreateLink>("createLink"),
+                         InstanceMethod<&SandboxHandle::ChangeLink>("changeLink"),
+                         InstanceMethod<&SandboxHandle::DeleteLink>("deleteLink"),
+                         InstanceMethod<&SandboxHandle::Addresses>("addresses"),
+                         InstanceMethod<&SandboxHandle::AddAddress>("addAddress"),
+                         InstanceMethod<&SandboxHandle::DeleteAddress>("deleteAddress"),
+                         InstanceMethod<&SandboxHandle::Routes>("routes"),
+                         InstanceMethod<&SandboxHandle::AddRoute>("addRoute"),
+                         InstanceMethod<&SandboxHandle::ReplaceRoute>("replaceRoute"),
+                         InstanceMethod<&SandboxHandle::DeleteRoute>("deleteRoute"),
+                         InstanceMethod<&SandboxHandle::RouteGet>("routeGet"),
+                         InstanceMethod<&SandboxHandle::Neighbors>("neighbors"),
+                         InstanceMethod<&SandboxHandle::AddNeighbor>("addNeighbor"),
+                         InstanceMethod<&SandboxHandle::DeleteNeighbor>("deleteNeighbor"),
+                         InstanceMethod<&SandboxHandle::Sysctl>("sysctl"),
+                         InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
+                     });
 }
 
 SandboxHandle::SandboxHandle(const Napi::CallbackInfo& info)
@@ -147,7 +148,8 @@ Napi::Value SandboxHandle::Enter(const Napi::CallbackInfo& info) {
   if (state_ != State::kNew) throw Napi::Error::New(env, "enter() may be called once");
   state_ = State::kEntering;
   Addon* addon = addon_;
-  worker_ = std::make_unique<ns::Worker>([addon](FinishedJobs jobs) { addon->Post(std::move(jobs)); });
+  worker_ =
+      std::make_unique<ns::Worker>([addon](FinishedJobs jobs) { addon->Post(std::move(jobs)); });
   return Submit(env, std::make_unique<EnterJob>(env, this, std::move(spec)), true);
 }
 
@@ -179,7 +181,8 @@ Napi::Value SandboxHandle::Links(const Napi::CallbackInfo& info) {
 
 Napi::Value SandboxHandle::CreateLink(const Napi::CallbackInfo& info) {
   auto fds = std::make_shared<BorrowedFds>();
-  auto spec = std::make_shared<nl::LinkSpec>(ToLinkSpec(ObjectArg(info, 0), *fds, BorrowNamespaceFd));
+  auto spec =
+      std::make_shared<nl::LinkSpec>(ToLinkSpec(ObjectArg(info, 0), *fds, BorrowNamespaceFd));
   // Create, then read back by name in the same round trip: the result is what the kernel made.
   auto build = [spec, fds](ns::Context& ctx, nl::Error* error) {
     Messages out = One(nl::BuildCreateLink(*spec, ctx, error));
@@ -193,7 +196,8 @@ Napi::Value SandboxHandle::CreateLink(const Napi::CallbackInfo& info) {
 
 Napi::Value SandboxHandle::ChangeLink(const Napi::CallbackInfo& info) {
   auto fds = std::make_shared<BorrowedFds>();
-  auto spec = std::make_shared<nl::LinkSpec>(ToLinkSpec(ObjectArg(info, 0), *fds, BorrowNamespaceFd));
+  auto spec =
+      std::make_shared<nl::LinkSpec>(ToLinkSpec(ObjectArg(info, 0), *fds, BorrowNamespaceFd));
   // Only renames and moves change what names mean to later requests.
   const bool changes_names = !spec->name.empty() || spec->netns_fd >= 0;
   auto build = [spec, fds](ns::Context& ctx, nl::Error* error) {
@@ -216,7 +220,8 @@ Napi::Value SandboxHandle::DeleteLink(const Napi::CallbackInfo& info) {
 Napi::Value SandboxHandle::Addresses(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
   uint8_t family = 0;
-  if (o.Get("family").IsNumber()) family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
+  if (o.Get("family").IsNumber())
+    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
   std::optional<nl::LinkRef> link;
   if (o.Has("link") && !o.Get("link").IsUndefined()) link = ToLinkRef(o.Get("link"));
   auto build = [family, link](ns::Context& ctx, nl::Error* error) {
@@ -248,9 +253,12 @@ Napi::Value SandboxHandle::DeleteAddress(const Napi::CallbackInfo& info) {
 Napi::Value SandboxHandle::Routes(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
   uint8_t family = 0;
-  if (o.Get("family").IsNumber()) family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
+  if (o.Get("family").IsNumber())
+    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
   uint32_t table = o.Get("table").IsNumber() ? o.Get("table").ToNumber().Uint32Value() : 0;
-  auto build = [family, table](ns::Context&, nl::Error*) { return nl::BuildDumpRoutes(family, table); };
+  auto build = [family, table](ns::Context&, nl::Error*) {
+    return nl::BuildDumpRoutes(family, table);
+  };
   return Submit(info.Env(), std::make_unique<DumpJob<nl::RouteInfo>>(info.Env(), this, build),
                 state_ == State::kOpen);
 }
@@ -260,7 +268,8 @@ Napi::Value SandboxHandle::SubmitRoute(const Napi::CallbackInfo& info, nl::Route
   auto build = [spec, op](ns::Context& ctx, nl::Error* error) {
     return One(nl::BuildRoute(op, spec, ctx, error));
   };
-  return Submit(info.Env(), std::make_unique<RequestJob<nl::RouteInfo>>(info.Env(), this, build, false),
+  return Submit(info.Env(),
+                std::make_unique<RequestJob<nl::RouteInfo>>(info.Env(), this, build, false),
                 state_ == State::kOpen);
 }
 
@@ -281,7 +290,8 @@ Napi::Value SandboxHandle::Neighbors(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
   const bool fdb = o.Get("fdb").ToBoolean();
   uint8_t family = fdb ? AF_BRIDGE : 0;
-  if (!fdb && o.Get("family").IsNumber()) family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
+  if (!fdb && o.Get("family").IsNumber())
+    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
   std::optional<nl::LinkRef> dev;
   if (o.Has("dev") && !o.Get("dev").IsUndefined()) dev = ToLinkRef(o.Get("dev"));
   auto build = [family, dev](ns::Context& ctx, nl::Error* error) {
@@ -325,7 +335,8 @@ Napi::Value SandboxHandle::Sysctl(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SandboxHandle::SysctlList(const Napi::CallbackInfo& info) {
-  return Submit(info.Env(), std::make_unique<SysctlListJob>(info.Env(), this, ToSysctlPath(info[0])),
+  return Submit(info.Env(),
+                std::make_unique<SysctlListJob>(info.Env(), this, ToSysctlPath(info[0])),
                 state_ == State::kOpen);
 }
 

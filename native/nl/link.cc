@@ -42,7 +42,8 @@ bool PutKindData(MessageBuilder& b, const LinkSpec& spec, IndexResolver& resolve
     ifinfomsg ifi{};  // the peer's own ifinfomsg opens the nest
     b.PutRaw(&ifi, sizeof ifi);
     if (!spec.peer.name.empty()) b.PutString(IFLA_IFNAME, spec.peer.name);
-    if (spec.peer.netns_fd >= 0) b.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(spec.peer.netns_fd));
+    if (spec.peer.netns_fd >= 0)
+      b.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(spec.peer.netns_fd));
     if (spec.peer.mtu) b.PutU32(IFLA_MTU, *spec.peer.mtu);
     if (!spec.peer.mac.empty()) b.Put(IFLA_ADDRESS, spec.peer.mac.data(), spec.peer.mac.size());
     b.NestEnd(peer);

@@ -8,9 +8,7 @@
 
 namespace nl {
 
-size_t IpAddress::size() const {
-  return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
+size_t IpAddress::size() const { return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0; }
 
 bool IpAddress::Parse(const std::string& text, IpAddress* out) {
   IpAddress a;
@@ -44,9 +42,8 @@ std::string FormatMac(const uint8_t* bytes, size_t len) {
 bool ParseMac(const std::string& text, std::vector<uint8_t>* out) {
   unsigned b[6];
   char tail;
-  if (text.size() != 17 ||
-      sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-             &tail) != 6) {
+  if (text.size() != 17 || sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+                                  &b[3], &b[4], &b[5], &tail) != 6) {
     return false;
   }
   out->assign(b, b + 6);
@@ -63,8 +60,12 @@ void MessageBuilder::Put(uint16_t type, const void* data, size_t len) {
   if (!mnl_attr_put_check(nlh_, buf_.size(), type, len, data)) overflowed_ = true;
 }
 
-void MessageBuilder::PutBe16(uint16_t type, uint16_t host_order) { PutU16(type, htons(host_order)); }
-void MessageBuilder::PutBe32(uint16_t type, uint32_t host_order) { PutU32(type, htonl(host_order)); }
+void MessageBuilder::PutBe16(uint16_t type, uint16_t host_order) {
+  PutU16(type, htons(host_order));
+}
+void MessageBuilder::PutBe32(uint16_t type, uint32_t host_order) {
+  PutU32(type, htonl(host_order));
+}
 
 void MessageBuilder::PutString(uint16_t type, const std::string& s) {
   if (!mnl_attr_put_strz_check(nlh_, buf_.size(), type, s.c_str())) overflowed_ = true;

@@ -14,7 +14,7 @@ namespace nl {
 // A kernel (or library) error: a positive errno plus the extended-ACK text when there is one.
 struct Error {
   int code = 0;
-  std::string message;  // the kernel's extack text, or the library's own explanation
+  std::string message;       // the kernel's extack text, or the library's own explanation
   bool from_kernel = false;  // message is the kernel's extended ACK
   explicit operator bool() const { return code != 0; }
 };
@@ -36,7 +36,8 @@ bool ParseMac(const std::string& text, std::vector<uint8_t>* out);
 // would overflow marks the builder as overflowed instead of writing past the buffer.
 class MessageBuilder {
  public:
-  MessageBuilder(uint16_t type, uint16_t flags, size_t capacity = 1024);  // every request we build fits
+  MessageBuilder(uint16_t type, uint16_t flags,
+                 size_t capacity = 1024);  // every request we build fits
   template <typename T>
   T* PutHeader() {
     return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh_, sizeof(T)));

@@ -4,8 +4,8 @@
 
 namespace nl {
 
-std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec,
-                                   IndexResolver& resolver, Error* error) {
+std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, IndexResolver& resolver,
+                                   Error* error) {
   int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
   const bool fdb = spec.family == AF_BRIDGE;

@@ -71,7 +71,8 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver
   rtm->rtm_dst_len = spec.dst_len;
   rtm->rtm_table = table < 256 ? static_cast<uint8_t>(table) : uint8_t{RT_TABLE_UNSPEC};
   rtm->rtm_type = spec.type.value_or(adding ? uint8_t{RTN_UNICAST} : uint8_t{RTN_UNSPEC});
-  rtm->rtm_protocol = spec.protocol.value_or(adding ? uint8_t{RTPROT_BOOT} : uint8_t{RTPROT_UNSPEC});
+  rtm->rtm_protocol =
+      spec.protocol.value_or(adding ? uint8_t{RTPROT_BOOT} : uint8_t{RTPROT_UNSPEC});
   rtm->rtm_scope =
       spec.scope.value_or(adding ? DefaultScope(spec, rtm->rtm_type) : uint8_t{RT_SCOPE_NOWHERE});
   if (spec.on_link) rtm->rtm_flags |= RTNH_F_ONLINK;

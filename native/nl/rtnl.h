@@ -77,8 +77,8 @@ struct LinkInfo {
   std::string kind;  // IFLA_INFO_KIND, empty for loopback and kind-less devices
   uint32_t mtu = 0;
   std::vector<uint8_t> mac;
-  uint32_t flags = 0;      // IFF_*
-  uint8_t operstate = 0;   // IF_OPER_*
+  uint32_t flags = 0;     // IFF_*
+  uint8_t operstate = 0;  // IF_OPER_*
   int32_t master = 0;
   bool has_stats = false;
   LinkStats stats;
@@ -182,8 +182,8 @@ struct NeighborInfo {
   std::vector<uint8_t> mac;
 };
 
-std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec,
-                                   IndexResolver& resolver, Error* error);
+std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, IndexResolver& resolver,
+                                   Error* error);
 std::vector<uint8_t> BuildDumpNeighbors(uint8_t family, int32_t index);
 bool ParseNeighbor(const nlmsghdr* nlh, NeighborInfo* out);
 

@@ -12,11 +12,12 @@ namespace nl {
 
 namespace {
 
-constexpr int kReceiveBufferBytes = 4 << 20;  // room for the ACKs and echoes of a full batch
+constexpr int kReceiveBufferBytes = 4 << 20;    // room for the ACKs and echoes of a full batch
 constexpr size_t kReplyBytesPerRequest = 4096;  // conservative skb truesize of an ACK + an echo
 constexpr size_t kMaxBatch = 256;
 constexpr size_t kDatagramBytes = 64 << 10;  // >= 32 KiB, the kernel's largest dump datagram
-constexpr time_t kReplyTimeoutSeconds = 10;  // rtnetlink answers synchronously; this is a safety net
+constexpr time_t kReplyTimeoutSeconds =
+    10;  // rtnetlink answers synchronously; this is a safety net
 
 Error ErrnoError(int code) { return Error{code, {}}; }
 
@@ -88,12 +89,16 @@ std::unique_ptr<Socket> Socket::Open(int protocol, Error* error) {
     mnl_socket_close(sock);
     return nullptr;
   }
-  size_t batch = std::clamp<size_t>(static_cast<size_t>(rcvbuf) / kReplyBytesPerRequest, 8, kMaxBatch);
+  size_t batch =
+      std::clamp<size_t>(static_cast<size_t>(rcvbuf) / kReplyBytesPerRequest, 8, kMaxBatch);
   return std::unique_ptr<Socket>(new Socket(sock, batch));
 }
 
 Socket::Socket(mnl_socket* sock, size_t max_batch)
-    : sock_(sock), portid_(mnl_socket_get_portid(sock)), next_seq_(1), max_batch_(max_batch),
+    : sock_(sock),
+      portid_(mnl_socket_get_portid(sock)),
+      next_seq_(1),
+      max_batch_(max_batch),
       rx_(kDatagramBytes) {}
 
 Socket::~Socket() { mnl_socket_close(sock_); }

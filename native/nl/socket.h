@@ -16,7 +16,8 @@ struct Request {
   Request() = default;
   explicit Request(std::vector<uint8_t> m) : message(std::move(m)) {}
   std::vector<uint8_t> message;
-  std::vector<uint8_t> replies;  // messages the kernel sent back with this seq (echo, get), concatenated
+  std::vector<uint8_t>
+      replies;  // messages the kernel sent back with this seq (echo, get), concatenated
   Error error;
   bool acked = false;
 };

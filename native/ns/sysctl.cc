@@ -107,7 +107,8 @@ SysctlResult SysctlGet(const SysctlPath& path) {
 
 SysctlResult SysctlSet(const SysctlPath& path, const std::string& value) {
   SysctlResult result;
-  if (value.size() >= kMaxValue || value.find_first_of(std::string("\n\0", 2)) != std::string::npos) {
+  if (value.size() >= kMaxValue ||
+      value.find_first_of(std::string("\n\0", 2)) != std::string::npos) {
     result.error = Fail(EINVAL, "a sysctl value may not contain a newline or NUL");
     return result;
   }

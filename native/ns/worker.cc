@@ -58,7 +58,8 @@ const std::string& Context::NameOf(int32_t index) {
   ifreq ifr{};
   ifr.ifr_ifindex = index;
   std::string name;
-  if (index > 0 && ioctl(ioctl_fd_, SIOCGIFNAME, &ifr) == 0) name.assign(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+  if (index > 0 && ioctl(ioctl_fd_, SIOCGIFNAME, &ifr) == 0)
+    name.assign(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
   return names_.emplace(index, std::move(name)).first->second;
 }
 

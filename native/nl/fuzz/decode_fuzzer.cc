@@ -73,10 +73,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nl::ForEachMessage(buf, [&](const nlmsghdr* nlh) {
     // ForEachMessage must only hand out messages that lie inside the buffer.
     if (nlh->nlmsg_len < sizeof(nlmsghdr)) __builtin_trap();
-    if (nlh->nlmsg_len > static_cast<size_t>(buf.data() + buf.size() -
-                                              reinterpret_cast<const uint8_t*>(nlh))) {
-      fprintf(stderr, "ForEachMessage handed out a message of nlmsg_len 0x%x that overruns the "
-                      "%zu-byte buffer\n", nlh->nlmsg_len, buf.size());
+    if (nlh->nlmsg_len >
+        static_cast<size_t>(buf.data() + buf.size() - reinterpret_cast<const uint8_t*>(nlh))) {
+      fprintf(stderr,
+              "ForEachMessage handed out a message of nlmsg_len 0x%x that overruns the "
+              "%zu-byte buffer\n",
+              nlh->nlmsg_len, buf.size());
       __builtin_trap();
     }
     DecodeOne(nlh);

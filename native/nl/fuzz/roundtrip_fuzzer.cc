@@ -20,13 +20,12 @@
 
 namespace {
 
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "round trip check failed: %s (%s:%d)\n", #cond, \
-              __FILE__, __LINE__);                                    \
-      __builtin_trap();                                               \
-    }                                                                 \
+#define CHECK(cond)                                                                        \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
+      fprintf(stderr, "round trip check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      __builtin_trap();                                                                    \
+    }                                                                                      \
   } while (0)
 
 // Names resolve to a deterministic index; "" or names starting with 'x' do not exist.
@@ -105,7 +104,8 @@ void RawBuilder(FuzzedDataProvider& in) {
     uint16_t type = in.ConsumeIntegralInRange<uint16_t>(1, 40);
     switch (in.ConsumeIntegralInRange<int>(0, 6)) {
       case 0: {
-        std::vector<uint8_t> data = in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 300));
+        std::vector<uint8_t> data =
+            in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 300));
         b.Put(type, data.data(), data.size());
         if (nests.empty()) puts.push_back({type, data});
         break;
@@ -143,7 +143,8 @@ void RawBuilder(FuzzedDataProvider& in) {
         }
         break;
       case 5: {
-        std::vector<uint8_t> data = in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 40));
+        std::vector<uint8_t> data =
+            in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 40));
         uint8_t none = 0;  // PutRaw memcpy's: never hand it a null pointer, even for 0 bytes
         b.PutRaw(data.empty() ? &none : data.data(), data.size());
         if (nests.empty()) return;  // raw bytes at top level are not attributes: stop checking

@@ -74,4 +74,32 @@ describe('pipelined requests', () => {
       await Promise.all(others.map((o) => o.destroy()));
     }
   });
+
+  it('retries dumps the kernel interrupts; one returned without partial is complete', async () => {
+    const [dev] = await sb.createVeth('dump0', { peer: { name: 'dump0p' } });
+    await dev!.setUp();
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => dev!.addAddress(`198.18.${i >> 8}.${i & 255}/32`)));
+    // Another socket (a second handle on the same namespace) keeps changing addresses, so
+    // multi-part address dumps see NLM_F_DUMP_INTR.
+    const other = await Sandbox.open(sb.name!);
+    const churnDev = await other.interface('dump0p');
+    let stop = false;
+    const churn = (async () => {
+      for (let i = 0; !stop; i++) {
+        await churnDev.addAddress(`198.19.0.${i % 200}/32`);
+        await churnDev.deleteAddress(`198.19.0.${i % 200}/32`);
+      }
+    })();
+    const results = [];
+    for (let k = 0; k < 30; k++) results.push(await sb.addresses({ family: 4 }));
+    stop = true;
+    await churn;
+    await other.close();
+    for (const r of results.filter((x) => !x.partial)) expect(r.filter((a) => a.dev === 'dump0').length).toBe(3000);
+    const quiet = await sb.addresses({ family: 4 });
+    expect(quiet.partial).toBe(false);
+    expect(quiet.filter((a) => a.dev === 'dump0').length).toBe(3000);
+    for (const r of results.filter((x) => x.partial)) expect(r.length).toBeGreaterThan(0);
+    await dev!.delete();
+  });
 });

@@ -60,7 +60,7 @@ const namespaceOperations = new Set(['create', 'open', 'current', 'destroy']);
 interface RawError { message?: string; code?: unknown; errno?: unknown; extack?: unknown }
 
 /** Wraps what the binding rejected with into the typed error for `context`. */
-export function fromNative(raw: unknown, context: ErrorContext, unsupported?: string): Error {
+export function fromNative(raw: unknown, context: ErrorContext): Error {
   if (raw instanceof TypeError || raw instanceof RangeError || raw instanceof NetsandboxError) return raw;
   const r = (raw ?? {}) as RawError;
   const code = typeof r.code === 'string' ? r.code : 'EIO';
@@ -71,7 +71,6 @@ export function fromNative(raw: unknown, context: ErrorContext, unsupported?: st
   };
   if (typeof r.errno === 'number') details.errno = r.errno;
   if (typeof r.extack === 'string') details.extack = r.extack;
-  if (unsupported !== undefined) return new UnsupportedError({ ...details, detail: unsupported });
   if (code === 'EEXIST') return new ExistsError(details);
   if (notFound.has(code)) return new NotFoundError(details);
   if (permission.has(code)) {

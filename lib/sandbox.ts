@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
-import { flagNames, linkKindConfig, macvlanModes, neighborStates } from './constants.js';
+import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
 import { fromNative, libraryError, NetsandboxError, UnsupportedError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, linkRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
@@ -310,8 +310,8 @@ export class Sandbox implements AsyncDisposable {
     const local = options.local === undefined ? undefined : ipAddress(options.local, 'local');
     const remote = options.remote === undefined ? undefined : ipAddress(options.remote, 'remote', local?.family);
     const group = options.group === undefined ? undefined : ipAddress(options.group, 'group', local?.family);
-    if (group && !/^(22[4-9]|23\d)\.|^ff/i.test(group.address)) throw new RangeError(`group ${group.address} is not a multicast address`);
-    if (remote && /^(22[4-9]|23\d)\.|^ff/i.test(remote.address)) throw new RangeError(`remote ${remote.address} is multicast; pass it as group`);
+    if (group && !isMulticast(group.address)) throw new RangeError(`group ${group.address} is not a multicast address`);
+    if (remote && isMulticast(remote.address)) throw new RangeError(`remote ${remote.address} is multicast; pass it as group`);
     return this.#createLink({
       ...this.#linkOptions(name, 'vxlan', options),
       vxlan: {
@@ -398,7 +398,7 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */
   async routes(options: { family?: Family; table?: RouteSpec['table'] | 'all' } = {}): Promise<Listing<Route>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
-    const table = options.table === 'all' ? 0 : named(options.table ?? 'main', { main: 254, local: 255, default: 253 }, 'table', 0xffffffff);
+    const table = options.table === 'all' ? 0 : named(options.table ?? 'main', tables, 'table', 0xffffffff);
     const dump = await request(this, { operation: 'routes' }, (h) => h.routes({ table, ...(family && { family }) }));
     return listing(dump.items.map((r) => new Route(this, r)), dump.partial);
   }
@@ -487,6 +487,11 @@ export class Sandbox implements AsyncDisposable {
       ...(entry.dst !== undefined && { ip: ipAddress(entry.dst, 'dst').address }),
     };
   }
+}
+
+/** 224.0.0.0/4 or ff00::/8. */
+function isMulticast(address: string): boolean {
+  return /^(22[4-9]|23\d)\.|^ff/i.test(address);
 }
 
 function neighborState(n: NativeNeighbor): string[] {

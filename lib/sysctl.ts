@@ -2,7 +2,7 @@
 // run on the sandbox's worker, inside its namespace; the host's /proc/sys is never touched.
 import { libraryError, NetsandboxError, NotFoundError, PermissionError } from './errors.js';
 import type { Interface } from './interface.js';
-import type { NativeSandboxHandle, NativeSysctlResult } from './native.js';
+import type { NativeSysctlResult } from './native.js';
 import { request, type Sandbox } from './sandbox.js';
 
 export type SysctlValue = string | number;
@@ -134,7 +134,7 @@ export function entriesOf(entries: SysctlEntries | string): Array<[string, Sysct
 /** Why the kernel has no such key, in words. */
 async function missingReason(sandbox: Sandbox, path: Path, iface?: Interface): Promise<string> {
   if (path[0] === 'ipv4' && path[1] === 'vs') {
-    const [dir] = await run(sandbox, 'sysctl.get', formatKey(path), (h) => h.sysctl([{ path: ['ipv4', 'vs'] }]));
+    const [dir] = await request(sandbox, { operation: 'sysctl.get', target: formatKey(path) }, (h) => h.sysctl([{ path: ['ipv4', 'vs'] }]));
     return dir?.code === 'ENOENT' ? 'ip_vs is not loaded' : `this kernel's ip_vs has no ${formatKey(path)}`;
   }
   if (iface && path[0] === 'ipv6') {
@@ -144,10 +144,6 @@ async function missingReason(sandbox: Sandbox, path: Path, iface?: Interface): P
     }
   }
   return `no sysctl ${formatKey(path)} in this namespace`;
-}
-
-function run<T>(sandbox: Sandbox, operation: string, target: string, call: (h: NativeSandboxHandle) => Promise<T>): Promise<T> {
-  return request(sandbox, { operation, target }, call);
 }
 
 /** What went wrong with one key, in words: the code and the sentence users see. */
@@ -172,31 +168,33 @@ async function toError(sandbox: Sandbox, operation: string, path: Path, r: Nativ
   return new NetsandboxError(details);
 }
 
-/** A set whose read-back differs from what was written (the kernel clamped or ignored it). */
-function checkReadBack(sandbox: Sandbox, operation: string, path: Path, written: string, r: NativeSysctlResult): void {
+/**
+ * Why a set's read-back differs from what was written (the kernel clamped or ignored it), or
+ * undefined. Multi-number keys read back with tabs: words are compared, not bytes.
+ */
+function readBackMismatch(written: string, r: NativeSysctlResult): string | undefined {
   const words = (s: string) => s.trim().split(/\s+/).join(' ');
-  if (r.value !== undefined && words(r.value) !== words(written)) {
-    throw libraryError('ERR_SYSCTL_MISMATCH', `wrote '${written}' but the kernel reads back '${r.value}'`,
-      { operation, sandbox: sandbox.name ?? sandbox.path, target: formatKey(path) });
-  }
+  if (r.value === undefined || words(r.value) === words(written)) return undefined;
+  return `wrote '${written}' but the kernel reads back '${r.value}'`;
 }
 
 async function get(sandbox: Sandbox, operation: string, path: Path, iface?: Interface): Promise<string> {
-  const [r] = await run(sandbox, operation, formatKey(path), (h) => h.sysctl([{ path }]));
+  const [r] = await request(sandbox, { operation, target: formatKey(path) }, (h) => h.sysctl([{ path }]));
   if (!r || r.value === undefined) throw await toError(sandbox, operation, path, r ?? {}, iface);
   return r.value;
 }
 
 async function set(sandbox: Sandbox, operation: string, path: Path, value: string, iface?: Interface): Promise<SysctlChange> {
-  const [r] = await run(sandbox, operation, formatKey(path), (h) => h.sysctl([{ path, value }]));
+  const [r] = await request(sandbox, { operation, target: formatKey(path) }, (h) => h.sysctl([{ path, value }]));
   if (!r || r.value === undefined) throw await toError(sandbox, operation, path, r ?? {}, iface);
-  checkReadBack(sandbox, operation, path, value, r);
+  const mismatch = readBackMismatch(value, r);
+  if (mismatch) throw libraryError('ERR_SYSCTL_MISMATCH', mismatch, { operation, sandbox: sandbox.name ?? sandbox.path, target: formatKey(path) });
   return { key: formatKey(path), previous: r.previous ?? null, value: r.value, changed: r.changed ?? false };
 }
 
 /** Sets keys in order; one failing does not stop the others. Nothing throws for a key. */
 export async function applyPaths(sandbox: Sandbox, pairs: Array<[Path, string]>, iface?: Interface): Promise<SysctlApplyResult[]> {
-  const results = await run(sandbox, 'sysctl.apply', `${pairs.length} keys`, (h) => h.sysctl(pairs.map(([path, value]) => ({ path, value }))));
+  const results = await request(sandbox, { operation: 'sysctl.apply', target: `${pairs.length} keys` }, (h) => h.sysctl(pairs.map(([path, value]) => ({ path, value }))));
   return Promise.all(pairs.map(async ([path, value], i): Promise<SysctlApplyResult> => {
     const r = results[i] ?? {};
     const key = formatKey(path);
@@ -204,10 +202,8 @@ export async function applyPaths(sandbox: Sandbox, pairs: Array<[Path, string]>,
       const { code, detail } = await describeFailure(sandbox, 'sysctl.set', path, r, iface);
       return { key, status: code === 'ENOENT' ? 'unavailable' : 'error', reason: detail, code };
     }
-    const words = (s: string) => s.trim().split(/\s+/).join(' ');
-    if (words(r.value) !== words(value)) {
-      return { key, status: 'error', previous: r.previous ?? null, value: r.value, reason: `wrote '${value}' but the kernel reads back '${r.value}'`, code: 'ERR_SYSCTL_MISMATCH' };
-    }
+    const mismatch = readBackMismatch(value, r);
+    if (mismatch) return { key, status: 'error', previous: r.previous ?? null, value: r.value, reason: mismatch, code: 'ERR_SYSCTL_MISMATCH' };
     return { key, status: r.changed ? 'applied' : 'unchanged', previous: r.previous ?? null, value: r.value };
   }));
 }
@@ -246,7 +242,7 @@ export class SandboxSysctl {
   async snapshot(keys: string[] | string): Promise<SysctlSnapshot> {
     if (Array.isArray(keys)) {
       const paths = keys.map(namespaceKey);
-      const results = await run(this.#sandbox, 'sysctl.snapshot', `${keys.length} keys`, (h) => h.sysctl(paths.map((path) => ({ path }))));
+      const results = await request(this.#sandbox, { operation: 'sysctl.snapshot', target: `${keys.length} keys` }, (h) => h.sysctl(paths.map((path) => ({ path }))));
       const entries = await Promise.all(paths.map(async (path, i) => {
         const r = results[i] ?? {};
         if (r.value === undefined) throw await toError(this.#sandbox, 'sysctl.snapshot', path, r);
@@ -255,7 +251,7 @@ export class SandboxSysctl {
       return { entries };
     }
     const prefix = namespaceKey(keys);
-    const found = await run(this.#sandbox, 'sysctl.snapshot', formatKey(prefix), (h) => h.sysctlList(prefix)).catch(async (error: unknown) => {
+    const found = await request(this.#sandbox, { operation: 'sysctl.snapshot', target: formatKey(prefix) }, (h) => h.sysctlList(prefix)).catch(async (error: unknown) => {
       if ((error as NetsandboxError).code === 'ENOTDIR') return [[prefix, await this.get(keys)] as [Path, string]];
       throw error;
     });

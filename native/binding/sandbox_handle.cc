@@ -28,6 +28,19 @@ Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t i) {
   return info[i].As<Napi::Object>();
 }
 
+// A dump's family filter: 4, 6, or absent (every family).
+uint8_t FamilyFilter(Napi::Object o) {
+  Napi::Value family = o.Get("family");
+  if (!family.IsNumber()) return AF_UNSPEC;
+  return family.ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
+}
+
+std::optional<nl::LinkRef> OptionalLink(Napi::Object o, const char* key) {
+  Napi::Value value = o.Get(key);
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  return ToLinkRef(value);
+}
+
 // One message, or none when building it failed (the error is then set).
 Messages One(std::vector<uint8_t> message) {
   Messages out;
@@ -128,10 +141,7 @@ void SandboxHandle::OnEntered(int fd) {
 }
 
 void SandboxHandle::OnClosed() {
-  worker_.reset();  // it has exited after the close job
-  if (ns_fd_ >= 0) close(ns_fd_);
-  ns_fd_ = -1;
-  state_ = State::kClosed;
+  Abandon();  // the worker has exited after the close job: nothing is left to drop
 }
 
 Napi::Value SandboxHandle::Enter(const Napi::CallbackInfo& info) {
@@ -219,11 +229,8 @@ Napi::Value SandboxHandle::DeleteLink(const Napi::CallbackInfo& info) {
 
 Napi::Value SandboxHandle::Addresses(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
-  uint8_t family = 0;
-  if (o.Get("family").IsNumber())
-    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
-  std::optional<nl::LinkRef> link;
-  if (o.Has("link") && !o.Get("link").IsUndefined()) link = ToLinkRef(o.Get("link"));
+  const uint8_t family = FamilyFilter(o);
+  std::optional<nl::LinkRef> link = OptionalLink(o, "link");
   auto build = [family, link](ns::Context& ctx, nl::Error* error) {
     int32_t index = link ? ctx.IndexOf(*link, error) : 0;
     return *error ? std::vector<uint8_t>{} : nl::BuildDumpAddresses(family, index);
@@ -252,9 +259,7 @@ Napi::Value SandboxHandle::DeleteAddress(const Napi::CallbackInfo& info) {
 
 Napi::Value SandboxHandle::Routes(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
-  uint8_t family = 0;
-  if (o.Get("family").IsNumber())
-    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
+  const uint8_t family = FamilyFilter(o);
   uint32_t table = o.Get("table").IsNumber() ? o.Get("table").ToNumber().Uint32Value() : 0;
   auto build = [family, table](ns::Context&, nl::Error*) {
     return nl::BuildDumpRoutes(family, table);
@@ -289,11 +294,8 @@ Napi::Value SandboxHandle::RouteGet(const Napi::CallbackInfo& info) {
 Napi::Value SandboxHandle::Neighbors(const Napi::CallbackInfo& info) {
   Napi::Object o = ObjectArg(info, 0);
   const bool fdb = o.Get("fdb").ToBoolean();
-  uint8_t family = fdb ? AF_BRIDGE : 0;
-  if (!fdb && o.Get("family").IsNumber())
-    family = o.Get("family").ToNumber().Uint32Value() == 4 ? AF_INET : AF_INET6;
-  std::optional<nl::LinkRef> dev;
-  if (o.Has("dev") && !o.Get("dev").IsUndefined()) dev = ToLinkRef(o.Get("dev"));
+  const uint8_t family = fdb ? AF_BRIDGE : FamilyFilter(o);
+  std::optional<nl::LinkRef> dev = OptionalLink(o, "dev");
   auto build = [family, dev](ns::Context& ctx, nl::Error* error) {
     int32_t index = dev ? ctx.IndexOf(*dev, error) : 0;
     return *error ? std::vector<uint8_t>{} : nl::BuildDumpNeighbors(family, index);

@@ -26,7 +26,6 @@ class Context : public nl::IndexResolver {
   ~Context() override;
   // Enters (or creates) the namespace and opens the sockets there.
   nl::Error Enter(const NamespaceSpec& spec, EnteredNamespace* out);
-  bool entered() const { return route_ != nullptr; }
   nl::Socket& route() { return *route_; }
   // After a socket-level failure: the old socket's state is unknown, so it is never reused.
   void ReplaceRouteSocket();

@@ -21,6 +21,7 @@ describe('namespaces', () => {
     const [lo] = ip<Array<{ ifname: string; flags: string[] }>>(name, 'link', 'show', 'lo');
     expect(lo?.flags).toContain('UP');
     expect((await sb.interface('lo')).up).toBe(true);
+    expect((await sb.interface(1)).name).toBe('lo'); // by index
     await sb.destroy();
     expect(netnsList()).not.toContain(name);
     expect(await Sandbox.list()).not.toContain(name);

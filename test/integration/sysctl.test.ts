@@ -124,6 +124,10 @@ describe('per-interface sysctls', () => {
     await a.sysctl.set('net.ipv4.neigh.ifname.base_reachable_time_ms', 12000);
     expect(read(host, 'ipv6', 'conf', 'eth0.100', 'accept_ra')).toBe('2');
     expect(read(host, 'ipv4', 'neigh', 'eth0.100', 'base_reachable_time_ms')).toBe('12000');
+    const applied = await a.sysctl.apply([['ipv4.conf.arp_announce', 2], ['ipv4.conf.no_such_key', 1]]);
+    expect(applied.map((r) => [r.key, r.status])).toEqual([
+      ['net/ipv4/conf/eth0.100/arp_announce', 'applied'], ['net/ipv4/conf/eth0.100/no_such_key', 'unavailable']]);
+    expect(read(host, 'ipv4', 'conf', 'eth0.100', 'arp_announce')).toBe('2');
     await expect(a.sysctl.set('net.ipv4.conf.eth0.100.forwarding', 1)).rejects.toThrow(/represent/);
     await expect(a.sysctl.set('net.ipv4.conf.all.forwarding', 1)).rejects.toThrow(/namespace-wide/);
     await a.delete();

@@ -16,6 +16,7 @@
         "native/binding/codec.cc",
         "native/binding/convert.cc",
         "native/binding/jobs.cc",
+        "native/binding/operations.cc",
         "native/binding/sandbox_handle.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

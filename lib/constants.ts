@@ -21,6 +21,7 @@ export const addressFlags: Record<string, number> = {
 };
 
 export const IFF_UP = 0x1;
+export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
 
 /** The names of the bits set in `value`. */

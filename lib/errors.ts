@@ -53,26 +53,33 @@ export class UnsupportedError extends NetsandboxError {}
 
 const notFound = new Set(['ENOENT', 'ENODEV', 'ESRCH']);
 const permission = new Set(['EPERM', 'EACCES']);
+const unsupported = new Set(['EOPNOTSUPP', 'EAFNOSUPPORT', 'EPROTONOSUPPORT']);
 
 // Namespace work needs CAP_SYS_ADMIN (setns, unshare, mount); everything else CAP_NET_ADMIN.
 const namespaceOperations = new Set(['create', 'open', 'current', 'destroy']);
 
-interface RawError { message?: string; code?: unknown; errno?: unknown; extack?: unknown }
+/** What the binding rejects with, or reports per entry (a sysctl result). */
+export interface RawError { message?: string; code?: unknown; errno?: unknown; extack?: unknown }
 
-/** Wraps what the binding rejected with into the typed error for `context`. */
-export function fromNative(raw: unknown, context: ErrorContext): Error {
+/**
+ * The one mapper from the binding's errors (errno, code, extended ACK) to the typed error for
+ * `context`. `detail`, when given and it answers, words the failure better than the kernel's
+ * text (a missing sysctl key: which module is not loaded). Argument errors pass unchanged.
+ */
+export function toError(raw: unknown, context: ErrorContext, detail?: (code: string) => string | undefined): Error {
   if (raw instanceof TypeError || raw instanceof RangeError || raw instanceof NetsandboxError) return raw;
   const r = (raw ?? {}) as RawError;
   const code = typeof r.code === 'string' ? r.code : 'EIO';
   const details: ErrorDetails = {
     ...context,
     code,
-    detail: typeof r.extack === 'string' ? r.extack : (r.message ?? String(raw)),
+    detail: detail?.(code) ?? (typeof r.extack === 'string' ? r.extack : (r.message ?? String(raw))),
   };
   if (typeof r.errno === 'number') details.errno = r.errno;
   if (typeof r.extack === 'string') details.extack = r.extack;
   if (code === 'EEXIST') return new ExistsError(details);
   if (notFound.has(code)) return new NotFoundError(details);
+  if (unsupported.has(code)) return new UnsupportedError(details);
   if (permission.has(code)) {
     const capability = namespaceOperations.has(context.operation) ? 'CAP_SYS_ADMIN' : 'CAP_NET_ADMIN';
     return new PermissionError({ ...details, detail: `${details.detail}; this needs root or ${capability}` });

@@ -1,6 +1,8 @@
 import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
-import type { LinkRef, NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
-import { handleOf, request, type Sandbox } from './sandbox.js';
+import { libraryError } from './errors.js';
+import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
+import { handleOf, label, linkRef, request } from './request.js';
+import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
 import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
 
@@ -69,7 +71,7 @@ export class Interface {
   /** RFC 2863 state: 'up', 'down', 'lowerlayerdown', 'unknown', ... */
   get operState(): string { return operStates[this.#link.operState] ?? 'unknown'; }
   /** The master's name (a bridge), or null. */
-  get master(): string | null { return this.#link.master ? (this.#link.masterName ?? String(this.#link.master)) : null; }
+  get master(): string | null { return this.#link.master ?? null; }
 
   /** This interface's sysctls: `iface.sysctl.set('ipv6.conf.accept_ra', 2)`. */
   get sysctl(): InterfaceSysctl {
@@ -78,7 +80,7 @@ export class Interface {
 
   toJSON(): object {
     const { index, name, kind, mtu, mac, up, operState, master } = this;
-    return { index, name, kind, mtu, mac, up, operState, master, sandbox: this.#sandbox.name ?? this.#sandbox.path };
+    return { index, name, kind, mtu, mac, up, operState, master, sandbox: label(this.#sandbox) };
   }
 
   /** Like `ip link set NAME up`. */
@@ -117,12 +119,13 @@ export class Interface {
   async setMaster(bridge: InterfaceRef | null): Promise<void> {
     const master = bridge === null ? null : linkRef(this.#sandbox, bridge, 'bridge');
     await this.#change('setMaster', { master });
-    if (bridge === null) {
-      this.#link.master = 0;
+    if (master === null) {
+      delete this.#link.master;
+      delete this.#link.masterIndex;
     } else {
-      const found = await this.#sandbox.interface(master as LinkRef);
-      this.#link.master = found.index;
-      this.#link.masterName = found.name;
+      const found = await this.#sandbox.interface(master);
+      this.#link.master = found.name;
+      this.#link.masterIndex = found.index;
     }
   }
 
@@ -136,17 +139,17 @@ export class Interface {
     const netns = handleOf(target);
     const source = this.#sandbox;
     const oldName = this.name;
-    const label = `${oldName} to sandbox ${target.name ?? target.path}${name === oldName ? '' : ` as ${name}`}`;
-    await request(source, { operation: 'moveTo', target: label }, (h) =>
-      h.changeLink({ target: this.index, netns, ...(options.name === undefined ? {} : { name }) }));
+    const what = `${oldName} to sandbox ${label(target)}${name === oldName ? '' : ` as ${name}`}`;
+    await request(source, { operation: 'moveTo', target: what }, (h) =>
+      h.changeLink({ dev: this.index, netns, ...(options.name === undefined ? {} : { name }) }));
     const moved = await target.interface(name);
     if (sysctls.length > 0) {
-      const context = { operation: 'moveTo', sandbox: source.name ?? source.path, target: label };
+      const context = { operation: 'moveTo', sandbox: label(source), target: what };
       await applyOrUndo(moved, sysctls, context, async () => {
         const home = handleOf(source);
         await request(target, { operation: 'moveTo', target: `${name} back` }, (h) =>
-          h.changeLink({ target: moved.index, netns: home, name: oldName }));
-        return `${name} was moved back to sandbox ${source.name ?? source.path} as ${oldName}`;
+          h.changeLink({ dev: moved.index, netns: home, name: oldName }));
+        return `${name} was moved back to sandbox ${label(source)} as ${oldName}`;
       });
     }
     return moved;
@@ -187,7 +190,9 @@ export class Interface {
   /** Counters, like `ip -s link show NAME`. */
   async statistics(): Promise<Statistics> {
     const link = await request(this.#sandbox, { operation: 'statistics', target: this.name }, (h) => h.getLink(this.index));
-    if (!link.stats) throw new Error(`the kernel sent no statistics for ${this.name}`);
+    if (!link.stats) {
+      throw libraryError('ERR_NO_STATISTICS', 'the kernel sent no statistics', { operation: 'statistics', sandbox: label(this.#sandbox), target: this.name });
+    }
     return link.stats;
   }
 
@@ -206,30 +211,19 @@ export class Interface {
   /** Like `ip addr show dev NAME`. */
   async addresses(options: { family?: Family } = {}): Promise<Address[]> {
     const dump = await request(this.#sandbox, { operation: 'addresses', target: this.name }, (h) =>
-      h.addresses({ link: this.index, ...(options.family ? { family: options.family } : {}) }));
+      h.addresses({ dev: this.index, ...(options.family ? { family: options.family } : {}) }));
     return dump.items.map(toAddress);
   }
 
-  async #change(operation: string, change: Omit<NativeLinkSpec, 'target'>): Promise<void> {
-    await request(this.#sandbox, { operation, target: this.name }, (h) => h.changeLink({ target: this.index, ...change }));
+  async #change(operation: string, change: Omit<NativeLinkSpec, 'dev'>): Promise<void> {
+    await request(this.#sandbox, { operation, target: this.name }, (h) => h.changeLink({ dev: this.index, ...change }));
   }
 }
 
-/** An InterfaceRef as the binding takes it: the index of an Interface, or a checked name. */
-export function linkRef(sandbox: Sandbox, ref: InterfaceRef, what: string): LinkRef {
-  if (ref instanceof Interface) {
-    if (ref.sandbox !== sandbox) {
-      throw new RangeError(`${what} ${ref.name} belongs to another sandbox (${ref.sandbox.name ?? ref.sandbox.path})`);
-    }
-    return ref.index;
-  }
-  return interfaceName(ref, what);
-}
-
-function toNativeAddress(link: LinkRef, address: string, options: AddressOptions) {
+function toNativeAddress(dev: number, address: string, options: AddressOptions) {
   const c = cidr(address, 'address');
   return {
-    link,
+    dev,
     local: c.address,
     prefixLength: c.prefixLength,
     // Like iproute2: loopback addresses are host-scoped unless told otherwise.

@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { NativeOperations } from './operations.js';
+
 export type LinkRef = number | string; // an ifindex, or a name looked up in the namespace
 
 export interface NativeStats {
@@ -12,51 +14,64 @@ export interface NativeStats {
   multicast: number; collisions: number;
 }
 
+// Results. A link reference is `dev` (the name) with `devIndex`; a link's master likewise.
 export interface NativeLink {
   index: number; name: string; kind: string; mtu: number; mac: string;
-  flags: number; operState: number; master: number; masterName?: string; stats?: NativeStats;
+  flags: number; operState: number; master?: string; masterIndex?: number; stats?: NativeStats;
 }
 
 export interface NativeAddress {
   family: 4 | 6; address: string; prefixLength: number; scope: number; flags: number;
-  index: number; dev: string; peer?: string; broadcast?: string; label?: string;
+  dev: string; devIndex: number; peer?: string; broadcast?: string; label?: string;
 }
 
 export interface NativeRoute {
-  family: 4 | 6; dst: string; gateway?: string; src?: string; oif?: number; dev?: string;
-  /** RTA_SRC as 'address/length': a source prefix, or the `from` of a route get. */
+  family: 4 | 6; dst: string; via?: string; dev?: string; devIndex?: number;
+  /** The preferred source (RTA_PREFSRC). */
+  src?: string;
+  /** The source prefix (RTA_SRC) as 'address/length'; a route get answers with the source asked about. */
   from?: string;
   table: number; metric: number; protocol: number; scope: number; type: number; flags: number;
 }
 
 export interface NativeNeighbor {
-  family: 4 | 6 | 'bridge'; index: number; dev: string; ip?: string; mac?: string;
+  family: 4 | 6 | 'bridge'; dev: string; devIndex: number; ip?: string; mac?: string;
   state: number; flags: number;
 }
 
 export interface Dump<T> { items: T[]; partial: boolean }
 
+// Specs, as the binding's spec readers (native/binding/convert.cc) take them.
 export interface NativeLinkSpec {
-  target?: LinkRef; name?: string; kind?: string; mtu?: number; mac?: string; up?: boolean;
+  /** The link to change; absent on create. */
+  dev?: LinkRef; name?: string; kind?: string; mtu?: number; mac?: string; up?: boolean;
   master?: LinkRef | null; netns?: NativeSandboxHandle; parent?: LinkRef;
   peer?: { name: string; netns?: NativeSandboxHandle; mtu?: number; mac?: string };
   macvlanMode?: number; vlanId?: number;
   vxlan?: { vni: number; port?: number; local?: string; remote?: string; parent?: LinkRef; learning?: boolean };
 }
 
+export type NativeLinkFilter = Record<string, never>;
+
 export interface NativeAddressSpec {
-  link: LinkRef; local: string; prefixLength: number; peer?: string; broadcast?: string;
+  dev: LinkRef; local: string; prefixLength: number; peer?: string; broadcast?: string;
   scope?: number; noDad?: boolean;
 }
 
+export interface NativeAddressFilter { family?: 4 | 6; dev?: LinkRef }
+
 export interface NativeRouteSpec {
-  family: 4 | 6; dst?: string; dstLength?: number; gateway?: string; dev?: LinkRef; scope?: number;
-  onLink?: boolean; table?: number; metric?: number; src?: string; protocol?: number; type?: number;
+  family: 4 | 6; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
+  onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; protocol?: number; type?: number;
 }
+
+export interface NativeRouteFilter { family?: 4 | 6; table?: number }
 
 export interface NativeNeighborSpec {
   dev: LinkRef; ip?: string; mac?: string; permanent?: boolean; fdb?: boolean;
 }
+
+export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }
 
 /** One sysctl read or write: the value read back, or the error. */
 export interface NativeSysctlResult {
@@ -66,34 +81,18 @@ export interface NativeSysctlResult {
 
 export type NamespaceTarget = { create: true; dir: string; name: string } | { create?: false; path: string };
 
-export interface NativeSandboxHandle {
+/** The SandboxHandle: its lifecycle and sysctl jobs, and one method per netlink operation. */
+export interface NativeSandboxHandle extends NativeOperations {
   enter(target: NamespaceTarget): Promise<{ id: number; path: string }>;
   close(): Promise<void>;
-  getLink(ref: LinkRef): Promise<NativeLink>;
-  links(): Promise<Dump<NativeLink>>;
-  createLink(spec: NativeLinkSpec): Promise<NativeLink>;
-  changeLink(spec: NativeLinkSpec): Promise<void>;
-  deleteLink(ref: LinkRef): Promise<void>;
-  addresses(filter: { family?: 4 | 6; link?: LinkRef }): Promise<Dump<NativeAddress>>;
-  addAddress(spec: NativeAddressSpec): Promise<void>;
-  deleteAddress(spec: NativeAddressSpec): Promise<void>;
-  routes(filter: { family?: 4 | 6; table?: number }): Promise<Dump<NativeRoute>>;
-  addRoute(spec: NativeRouteSpec): Promise<NativeRoute>;
-  replaceRoute(spec: NativeRouteSpec): Promise<NativeRoute>;
-  deleteRoute(spec: NativeRouteSpec): Promise<void>;
-  routeGet(spec: NativeRouteSpec): Promise<NativeRoute>;
-  neighbors(filter: { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }): Promise<Dump<NativeNeighbor>>;
-  addNeighbor(spec: NativeNeighborSpec): Promise<void>;
-  deleteNeighbor(spec: NativeNeighborSpec): Promise<void>;
   /** Reads (no value) or sets each key below /proc/sys/net, in order; one result per entry. */
   sysctl(entries: Array<{ path: string[]; value?: string }>): Promise<NativeSysctlResult[]>;
   /** Every readable key below a sysctl directory. */
   sysctlList(path: string[]): Promise<Array<[string[], string]>>;
 }
 
-export type CodecOperation =
-  | 'createLink' | 'changeLink' | 'addAddress' | 'deleteAddress' | 'addRoute' | 'replaceRoute'
-  | 'deleteRoute' | 'routeGet' | 'addNeighbor' | 'deleteNeighbor';
+/** A row of the binding's operation table, as data. */
+export interface OperationRow { name: keyof NativeOperations; protocol: number; dump: boolean; spec: string; result: string }
 
 export interface Binding {
   SandboxHandle: new () => NativeSandboxHandle;
@@ -102,8 +101,10 @@ export interface Binding {
   /** The calling thread's network namespace inode. */
   threadNamespaceId(): number;
   codec: {
-    encode(op: CodecOperation, spec: object): Buffer;
+    /** The request message of an operation, outside any namespace (interfaces by index only). */
+    encode<K extends keyof NativeOperations>(op: K, spec: Parameters<NativeOperations[K]>[0]): Buffer;
     decode(messages: Buffer): Array<Record<string, unknown> & { message: string }>;
+    operations: OperationRow[];
   };
 }
 

@@ -1,8 +1,9 @@
-import { protocols, routeTypes, RTNH_F_ONLINK, scopes, tables } from './constants.js';
+import { protocols, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
+import type { InterfaceRef } from './interface.js';
 import type { NativeRoute, NativeRouteSpec } from './native.js';
-import { request, type Sandbox } from './sandbox.js';
+import { linkRef, request } from './request.js';
+import type { Sandbox } from './sandbox.js';
 import { type Family, ipAddress, named, nameOf, network, requireInteger } from './validate.js';
-import { linkRef, type InterfaceRef } from './interface.js';
 
 export type ScopeName = 'global' | 'universe' | 'site' | 'link' | 'host' | 'nowhere';
 
@@ -40,15 +41,15 @@ export class Route {
   readonly type: string;
   readonly onLink: boolean;
   readonly #sandbox: Sandbox;
-  readonly #oif: number | undefined;
+  readonly #devIndex: number | undefined;
 
   /** @internal */
   constructor(sandbox: Sandbox, r: NativeRoute) {
     this.#sandbox = sandbox;
-    this.#oif = r.oif;
+    this.#devIndex = r.devIndex;
     this.family = r.family;
     this.dst = r.dst;
-    if (r.gateway !== undefined) this.via = r.gateway;
+    if (r.via !== undefined) this.via = r.via;
     if (r.dev !== undefined) this.dev = r.dev;
     this.scope = nameOf(r.scope, scopes);
     this.table = r.table;
@@ -59,17 +60,17 @@ export class Route {
     this.onLink = (r.flags & RTNH_F_ONLINK) !== 0;
   }
 
-  /** Like `ip route del` with this route's dst, gateway, dev, table and metric. */
+  /** Like `ip route del` with this route's dst, via, dev, table and metric. */
   async delete(): Promise<void> {
     const spec: NativeRouteSpec = {
       family: this.family,
       table: this.table,
       metric: this.metric,
-      type: routeTypes[this.type] ?? 1,
+      type: routeTypes[this.type] ?? RTN_UNICAST,
     };
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
-    if (this.via !== undefined) spec.gateway = this.via;
-    if (this.#oif !== undefined) spec.dev = this.#oif;
+    if (this.via !== undefined) spec.via = this.via;
+    if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
     await request(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, (h) => h.deleteRoute(spec));
   }
 }
@@ -105,7 +106,7 @@ export function toNativeRoute(sandbox: Sandbox, spec: RouteSpec, forDelete = fal
   if (spec.via !== undefined) {
     const via = ipAddress(spec.via, 'via', family);
     family = via.family;
-    out.gateway = via.address;
+    out.via = via.address;
   }
   if (spec.src !== undefined) {
     const src = ipAddress(spec.src, 'src', family);

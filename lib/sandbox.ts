@@ -2,9 +2,10 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
-import { fromNative, libraryError, NetsandboxError, UnsupportedError } from './errors.js';
-import { type Address, Interface, type InterfaceRef, linkRef, toAddress } from './interface.js';
+import { libraryError, toError } from './errors.js';
+import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
+import { handleOf, label, linkRef, registerSandbox, request } from './request.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
@@ -23,7 +24,7 @@ export interface CreateOptions {
 
 export type OpenTarget = string | { path: string } | { pid: number };
 
-interface LinkOptions { mtu?: number; mac?: string }
+export interface LinkOptions { mtu?: number; mac?: string }
 
 export interface VethOptions extends LinkOptions {
   peer: LinkOptions & {
@@ -74,38 +75,6 @@ export interface FdbEntry {
   state: string[];
 }
 
-// Module-internal access to a Sandbox's handle, for Interface and Route (set in a static block).
-let handleOfSandbox: (sandbox: Sandbox) => NativeSandboxHandle;
-let labelOfSandbox: (sandbox: Sandbox) => string;
-
-/** @internal The native handle of a sandbox (for another sandbox's veth peer or move). */
-export function handleOf(sandbox: Sandbox): NativeSandboxHandle {
-  if (!(sandbox instanceof Sandbox)) throw new TypeError('expected a Sandbox');
-  return handleOfSandbox(sandbox);
-}
-
-/**
- * @internal Runs one binding call for `sandbox`, turning what it throws or rejects with into the
- * typed error for `context`. Argument errors (TypeError, RangeError) pass through unchanged. The
- * target may be a function: it is only worded when something failed (this is the hot path of
- * every request).
- */
-export function request<T>(
-  sandbox: Sandbox,
-  context: { operation: string; target?: string | (() => string) },
-  call: (handle: NativeSandboxHandle) => Promise<T>,
-): Promise<T> {
-  const fail = (error: unknown): never => {
-    const target = typeof context.target === 'function' ? context.target() : context.target;
-    throw fromNative(error, { operation: context.operation, sandbox: labelOfSandbox(sandbox), ...(target !== undefined && { target }) });
-  };
-  try {
-    return call(handleOfSandbox(sandbox)).catch(fail);
-  } catch (error) {
-    return Promise.reject(error).catch(fail);
-  }
-}
-
 function listing<T>(items: T[], partial: boolean): Listing<T> {
   return Object.assign(items, { partial });
 }
@@ -130,11 +99,6 @@ export class Sandbox implements AsyncDisposable {
   readonly #created: boolean;
   #closing: Promise<void> | undefined;
 
-  static {
-    handleOfSandbox = (sandbox) => sandbox.#handle;
-    labelOfSandbox = (sandbox) => sandbox.name ?? sandbox.path;
-  }
-
   private constructor(handle: NativeSandboxHandle, info: { id: number; path: string }, name: string | undefined,
     persisted: boolean, created: boolean) {
     this.#handle = handle;
@@ -143,6 +107,7 @@ export class Sandbox implements AsyncDisposable {
     this.name = name;
     this.#persisted = persisted;
     this.#created = created;
+    registerSandbox(this, handle);
     this.sysctl = new SandboxSysctl(this);
   }
 
@@ -155,7 +120,7 @@ export class Sandbox implements AsyncDisposable {
       const info = await handle.enter({ create: true, dir, name: valid });
       return new Sandbox(handle, info, valid, true, true);
     } catch (error) {
-      throw fromNative(error, { operation: 'create', sandbox: valid });
+      throw toError(error, { operation: 'create', sandbox: valid });
     }
   }
 
@@ -179,7 +144,7 @@ export class Sandbox implements AsyncDisposable {
       const info = await handle.enter({ path });
       return new Sandbox(handle, info, name, persisted, false);
     } catch (error) {
-      throw fromNative(error, { operation: 'open', sandbox: name ?? path });
+      throw toError(error, { operation: 'open', sandbox: name ?? path });
     }
   }
 
@@ -190,7 +155,7 @@ export class Sandbox implements AsyncDisposable {
       const info = await handle.enter({ path: '/proc/self/ns/net' });
       return new Sandbox(handle, { ...info, path: `/proc/${process.pid}/ns/net` }, undefined, false, false);
     } catch (error) {
-      throw fromNative(error, { operation: 'current' });
+      throw toError(error, { operation: 'current' });
     }
   }
 
@@ -213,7 +178,7 @@ export class Sandbox implements AsyncDisposable {
   /** Finishes queued requests, then stops the worker. The namespace stays. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= this.#handle.close().catch((error: unknown) => {
-      throw fromNative(error, { operation: 'close', sandbox: labelOfSandbox(this) });
+      throw toError(error, { operation: 'close', sandbox: label(this) });
     });
     return this.#closing;
   }
@@ -222,13 +187,13 @@ export class Sandbox implements AsyncDisposable {
   async destroy(): Promise<void> {
     if (!this.#persisted) {
       throw libraryError('ERR_NOT_PERSISTED', 'a namespace opened by pid or the current one has no bind mount to remove; use close()',
-        { operation: 'destroy', sandbox: labelOfSandbox(this) });
+        { operation: 'destroy', sandbox: label(this) });
     }
     await this.close();
     try {
       await binding.removeNamespaceFile(this.path);
     } catch (error) {
-      throw fromNative(error, { operation: 'destroy', sandbox: labelOfSandbox(this) });
+      throw toError(error, { operation: 'destroy', sandbox: label(this) });
     }
   }
 
@@ -245,7 +210,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Like `ip link show`. */
   async interfaces(): Promise<Listing<Interface>> {
-    const dump = await request(this, { operation: 'interfaces' }, (h) => h.links());
+    const dump = await request(this, { operation: 'interfaces' }, (h) => h.links({}));
     return listing(dump.items.map((l) => new Interface(this, l)), dump.partial);
   }
 
@@ -274,12 +239,12 @@ export class Sandbox implements AsyncDisposable {
       },
     };
     const sysctls = peer.sysctls === undefined ? [] : interfacePairs(peer.sysctls, spec.peer.name);
-    const where = peerSandbox === this ? '' : ` in sandbox ${labelOfSandbox(peerSandbox)}`;
+    const where = peerSandbox === this ? '' : ` in sandbox ${label(peerSandbox)}`;
     const target = `${spec.name} (peer ${peer.name}${where})`;
     const local = await this.#createLink(spec, target);
     const remote = await peerSandbox.interface(peer.name);
     if (sysctls.length > 0) {
-      await applyOrUndo(remote, sysctls, { operation: 'createVeth', sandbox: labelOfSandbox(this), target }, async () => {
+      await applyOrUndo(remote, sysctls, { operation: 'createVeth', sandbox: label(this), target }, async () => {
         await local.delete();
         return 'the veth pair was deleted';
       });
@@ -339,7 +304,7 @@ export class Sandbox implements AsyncDisposable {
     });
   }
 
-  #linkOptions(name: string, kind: string, options: LinkOptions): NativeLinkSpec & { name: string } {
+  #linkOptions(name: string, kind: string, options: LinkOptions): NativeLinkSpec & { name: string; kind: string } {
     return {
       name: interfaceName(name),
       kind,
@@ -348,21 +313,15 @@ export class Sandbox implements AsyncDisposable {
     };
   }
 
-  async #createLink(spec: NativeLinkSpec & { name: string }, target: string = spec.name): Promise<Interface> {
-    const context = { operation: `create${spec.kind![0]!.toUpperCase()}${spec.kind!.slice(1)}`, target };
-    try {
-      return new Interface(this, await request(this, context, (h) => h.createLink(spec)));
-    } catch (error) {
+  async #createLink(spec: NativeLinkSpec & { name: string; kind: string }, target: string = spec.name): Promise<Interface> {
+    const context = {
+      operation: `create${spec.kind[0]!.toUpperCase()}${spec.kind.slice(1)}`,
+      target,
       // The kernel knows no such link type: say which, and what the kernel lacks.
-      if (error instanceof NetsandboxError && error.code === 'EOPNOTSUPP' && !(error instanceof UnsupportedError)) {
-        throw new UnsupportedError({
-          ...context, sandbox: labelOfSandbox(this), code: 'EOPNOTSUPP', errno: error.errno,
-          ...(error.extack !== undefined && { extack: error.extack }),
-          detail: `the running kernel has no '${spec.kind}' link type (${linkKindConfig[spec.kind!] ?? 'its driver'} is not built or loaded)`,
-        });
-      }
-      throw error;
-    }
+      detail: (code: string) => (code !== 'EOPNOTSUPP' ? undefined
+        : `the running kernel has no '${spec.kind}' link type (${linkKindConfig[spec.kind] ?? 'its driver'} is not built or loaded)`),
+    };
+    return new Interface(this, await request(this, context, (h) => h.createLink(spec)));
   }
 
   // ---- Addresses ------------------------------------------------------------------------
@@ -409,12 +368,12 @@ export class Sandbox implements AsyncDisposable {
     const spec = {
       family: dst.family,
       dst: dst.address,
-      ...(options.from !== undefined && { src: ipAddress(options.from, 'from', dst.family).address }),
+      ...(options.from !== undefined && { from: ipAddress(options.from, 'from', dst.family).address }),
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
     };
-    const answer = await request(this, { operation: 'routeTo', target: address }, (h) => h.routeGet(spec));
-    // Asked `from` an address, the kernel answers with that address as RTA_SRC, not as a
-    // preferred source: it is the source this route would use.
+    const answer = await request(this, { operation: 'routeTo', target: address }, (h) => h.getRoute(spec));
+    // Asked `from` an address, the kernel answers with that address as the route's source
+    // prefix (RTA_SRC), not as a preferred source: it is the source this route would use.
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
   }
 

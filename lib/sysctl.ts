@@ -1,9 +1,10 @@
 // Sysctls of a sandbox's namespace: namespace-wide (net.*) and per interface. Reads and writes
 // run on the sandbox's worker, inside its namespace; the host's /proc/sys is never touched.
-import { libraryError, NetsandboxError, NotFoundError, PermissionError } from './errors.js';
+import { libraryError, type NetsandboxError, toError } from './errors.js';
 import type { Interface } from './interface.js';
 import type { NativeSysctlResult } from './native.js';
-import { request, type Sandbox } from './sandbox.js';
+import { label, request } from './request.js';
+import type { Sandbox } from './sandbox.js';
 
 export type SysctlValue = string | number;
 /** Keys and values in the order they are applied: an array of pairs, or an object. */
@@ -146,26 +147,23 @@ async function missingReason(sandbox: Sandbox, path: Path, iface?: Interface): P
   return `no sysctl ${formatKey(path)} in this namespace`;
 }
 
-/** What went wrong with one key, in words: the code and the sentence users see. */
-async function describeFailure(sandbox: Sandbox, operation: string, path: Path, r: NativeSysctlResult, iface?: Interface): Promise<{ code: string; detail: string }> {
-  const code = r.code ?? 'EIO';
-  switch (code) {
-    case 'ENOENT': return { code, detail: await missingReason(sandbox, path, iface) };
-    case 'EACCES':
-    case 'EPERM': return { code, detail: 'permission denied; this needs root or CAP_NET_ADMIN over the namespace' };
-    case 'EROFS': return { code, detail: '/proc/sys is mounted read-only here' };
-    case 'EINVAL': return { code, detail: operation.endsWith('get') ? (r.message ?? code) : 'the kernel refused the value' };
-    default: return { code, detail: r.message ?? code };
+/**
+ * What went wrong with one key, in the words users see, where the kernel's own ('No such file
+ * or directory') would mislead; undefined leaves the wording to the error mapper.
+ */
+async function describeFailure(sandbox: Sandbox, operation: string, path: Path, r: NativeSysctlResult, iface?: Interface): Promise<string | undefined> {
+  switch (r.code) {
+    case 'ENOENT': return missingReason(sandbox, path, iface);
+    case 'EROFS': return '/proc/sys is mounted read-only here';
+    case 'EINVAL': return operation.endsWith('get') ? undefined : 'the kernel refused the value';
+    default: return undefined;
   }
 }
 
 /** One entry's native result as the error a get or set rejects with. */
-async function toError(sandbox: Sandbox, operation: string, path: Path, r: NativeSysctlResult, iface?: Interface): Promise<NetsandboxError> {
-  const { code, detail } = await describeFailure(sandbox, operation, path, r, iface);
-  const details = { operation, sandbox: sandbox.name ?? sandbox.path, target: formatKey(path), code, detail, ...(r.errno !== undefined && { errno: r.errno }) };
-  if (code === 'ENOENT') return new NotFoundError(details);
-  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(details);
-  return new NetsandboxError(details);
+async function toSysctlError(sandbox: Sandbox, operation: string, path: Path, r: NativeSysctlResult, iface?: Interface): Promise<Error> {
+  const detail = await describeFailure(sandbox, operation, path, r, iface);
+  return toError(r, { operation, sandbox: label(sandbox), target: formatKey(path) }, () => detail);
 }
 
 /**
@@ -180,15 +178,15 @@ function readBackMismatch(written: string, r: NativeSysctlResult): string | unde
 
 async function get(sandbox: Sandbox, operation: string, path: Path, iface?: Interface): Promise<string> {
   const [r] = await request(sandbox, { operation, target: formatKey(path) }, (h) => h.sysctl([{ path }]));
-  if (!r || r.value === undefined) throw await toError(sandbox, operation, path, r ?? {}, iface);
+  if (!r || r.value === undefined) throw await toSysctlError(sandbox, operation, path, r ?? {}, iface);
   return r.value;
 }
 
 async function set(sandbox: Sandbox, operation: string, path: Path, value: string, iface?: Interface): Promise<SysctlChange> {
   const [r] = await request(sandbox, { operation, target: formatKey(path) }, (h) => h.sysctl([{ path, value }]));
-  if (!r || r.value === undefined) throw await toError(sandbox, operation, path, r ?? {}, iface);
+  if (!r || r.value === undefined) throw await toSysctlError(sandbox, operation, path, r ?? {}, iface);
   const mismatch = readBackMismatch(value, r);
-  if (mismatch) throw libraryError('ERR_SYSCTL_MISMATCH', mismatch, { operation, sandbox: sandbox.name ?? sandbox.path, target: formatKey(path) });
+  if (mismatch) throw libraryError('ERR_SYSCTL_MISMATCH', mismatch, { operation, sandbox: label(sandbox), target: formatKey(path) });
   return { key: formatKey(path), previous: r.previous ?? null, value: r.value, changed: r.changed ?? false };
 }
 
@@ -199,8 +197,9 @@ export async function applyPaths(sandbox: Sandbox, pairs: Array<[Path, string]>,
     const r = results[i] ?? {};
     const key = formatKey(path);
     if (r.value === undefined) {
-      const { code, detail } = await describeFailure(sandbox, 'sysctl.set', path, r, iface);
-      return { key, status: code === 'ENOENT' ? 'unavailable' : 'error', reason: detail, code };
+      const code = r.code ?? 'EIO';
+      const reason = await describeFailure(sandbox, 'sysctl.set', path, r, iface) ?? r.message ?? code;
+      return { key, status: code === 'ENOENT' ? 'unavailable' : 'error', reason, code };
     }
     const mismatch = readBackMismatch(value, r);
     if (mismatch) return { key, status: 'error', previous: r.previous ?? null, value: r.value, reason: mismatch, code: 'ERR_SYSCTL_MISMATCH' };
@@ -245,7 +244,7 @@ export class SandboxSysctl {
       const results = await request(this.#sandbox, { operation: 'sysctl.snapshot', target: `${keys.length} keys` }, (h) => h.sysctl(paths.map((path) => ({ path }))));
       const entries = await Promise.all(paths.map(async (path, i) => {
         const r = results[i] ?? {};
-        if (r.value === undefined) throw await toError(this.#sandbox, 'sysctl.snapshot', path, r);
+        if (r.value === undefined) throw await toSysctlError(this.#sandbox, 'sysctl.snapshot', path, r);
         return { key: formatKey(path), value: r.value };
       }));
       return { entries };
@@ -301,8 +300,7 @@ export async function applyOrUndo(iface: Interface, pairs: Array<[Path, string]>
   if (index < 0) return;
   const failed = results[index]!;
   const undone = await undo().catch((e: unknown) => `undoing failed too: ${(e as Error).message}`);
-  const details = { ...context, code: failed.code ?? 'EIO', detail: `sysctl ${failed.key}=${pairs[index]![1]} failed: ${failed.reason}; ${undone}` };
-  throw failed.code === 'ENOENT' ? new NotFoundError(details) : new NetsandboxError(details);
+  throw toError({ code: failed.code }, context, () => `sysctl ${failed.key}=${pairs[index]![1]} failed: ${failed.reason}; ${undone}`);
 }
 
 /** Checks per-interface entries for the name the interface will have; nothing is sent. */

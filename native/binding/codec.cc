@@ -2,68 +2,51 @@
 
 #include "../nl/socket.h"
 #include "convert.h"
+#include "operations.h"
 
 namespace binding {
 
 namespace {
 
-// Outside a namespace only indexes can be encoded; names would need a lookup.
-class IndexOnly : public nl::IndexResolver {
+// Outside a namespace only indexes can be encoded, and no names can be looked up.
+class IndexOnly : public nl::LinkResolver {
  public:
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override {
     if (ref.index == 0) *error = nl::Error{ENODEV, "names need a namespace to resolve"};
     return ref.index;
   }
+  std::string NameOf(int32_t) override { return ""; }
 };
 
-int NoNamespaceFd(Napi::Env env, Napi::Value, BorrowedFds&) {
-  throw Napi::TypeError::New(env, "the codec encodes no namespace references");
-}
-
+// encode(op, spec): the request message of any operation of the table.
 Napi::Value Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string op = info[0].ToString().Utf8Value();
-  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "spec must be an object");
-  Napi::Object spec = info[1].As<Napi::Object>();
-  IndexOnly resolver;
-  BorrowedFds fds;
-  nl::Error error;
-  std::vector<uint8_t> message;
-  if (op == "createLink") {
-    message = nl::BuildCreateLink(ToLinkSpec(spec, fds, NoNamespaceFd), resolver, &error);
-  } else if (op == "changeLink") {
-    message = nl::BuildChangeLink(ToLinkSpec(spec, fds, NoNamespaceFd), resolver, &error);
-  } else if (op == "addAddress" || op == "deleteAddress") {
-    message = nl::BuildAddress(op == "addAddress" ? RTM_NEWADDR : RTM_DELADDR, ToAddressSpec(spec),
-                               resolver, &error);
-  } else if (op == "addRoute" || op == "replaceRoute" || op == "deleteRoute" || op == "routeGet") {
-    nl::RouteOp route_op = op == "addRoute"       ? nl::RouteOp::kAdd
-                           : op == "replaceRoute" ? nl::RouteOp::kReplace
-                           : op == "deleteRoute"  ? nl::RouteOp::kDelete
-                                                  : nl::RouteOp::kGet;
-    message = nl::BuildRoute(route_op, ToRouteSpec(spec), resolver, &error);
-  } else if (op == "addNeighbor" || op == "deleteNeighbor") {
-    message = nl::BuildNeighbor(op == "addNeighbor" ? RTM_NEWNEIGH : RTM_DELNEIGH,
-                                ToNeighborSpec(spec), resolver, &error);
-  } else {
-    throw Napi::RangeError::New(env, "unknown operation " + op);
+  std::string name = info[0].ToString().Utf8Value();
+  for (const Operation& op : Operations()) {
+    if (name != op.name) continue;
+    IndexOnly resolver;
+    nl::Error error;
+    std::vector<uint8_t> message = op.encode(info[1], resolver, &error);
+    if (error) throw ToJsError(env, error);
+    return Napi::Buffer<uint8_t>::Copy(env, message.data(), message.size());
   }
-  if (error) throw ToJsError(env, error);
-  return Napi::Buffer<uint8_t>::Copy(env, message.data(), message.size());
+  throw Napi::RangeError::New(env, "unknown operation " + name);
 }
 
 template <typename Info>
 bool TryDecode(Napi::Env env, const nlmsghdr* nlh, const char* kind, Napi::Array& out,
-               bool (*parse)(const nlmsghdr*, Info*)) {
+               Parser<Info> parse, Writer<Info> write) {
   Info info;
-  if (!parse(nlh, &info)) return false;
-  Napi::Object o = ToJs(env, info, "");
+  IndexOnly resolver;
+  if (!parse(nlh, resolver, &info)) return false;
+  Napi::Object o = write(env, info).template As<Napi::Object>();
   o.Set("message", kind);
   out.Set(out.Length(), o);
   return true;
 }
 
-// Decodes concatenated messages; unknown types come back as { message: 'unknown', type }.
+// Decodes concatenated messages by message type; unknown types come back as
+// { message: 'unknown', type }.
 Napi::Value Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "expected a Buffer");
@@ -80,10 +63,10 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
       out.Set(out.Length(), o);
       return;
     }
-    if (TryDecode(env, nlh, "link", out, nl::ParseLink) ||
-        TryDecode(env, nlh, "address", out, nl::ParseAddress) ||
-        TryDecode(env, nlh, "route", out, nl::ParseRoute) ||
-        TryDecode(env, nlh, "neighbor", out, nl::ParseNeighbor)) {
+    if (TryDecode(env, nlh, "link", out, nl::ParseLink, WriteLink) ||
+        TryDecode(env, nlh, "address", out, nl::ParseAddress, WriteAddress) ||
+        TryDecode(env, nlh, "route", out, nl::ParseRoute, WriteRoute) ||
+        TryDecode(env, nlh, "neighbor", out, nl::ParseNeighbor, WriteNeighbor)) {
       return;
     }
     Napi::Object o = Napi::Object::New(env);
@@ -94,12 +77,28 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The table as data, for lib/native.ts's generated types and the test that checks them.
+Napi::Value DescribeOperations(Napi::Env env) {
+  Napi::Array out = Napi::Array::New(env);
+  for (const Operation& op : Operations()) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", op.name);
+    o.Set("protocol", op.protocol);
+    o.Set("dump", op.dump);
+    o.Set("spec", op.spec_type);
+    o.Set("result", op.result_type);
+    out.Set(out.Length(), o);
+  }
+  return out;
+}
+
 }  // namespace
 
 Napi::Object DefineCodec(Napi::Env env) {
   Napi::Object codec = Napi::Object::New(env);
   codec.Set("encode", Napi::Function::New(env, Encode));
   codec.Set("decode", Napi::Function::New(env, Decode));
+  codec.Set("operations", DescribeOperations(env));
   return codec;
 }
 

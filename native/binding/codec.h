@@ -5,7 +5,7 @@
 
 namespace binding {
 
-// { encode(op, spec) -> Buffer, decode(buffer) -> object[] }
+// { encode(op, spec) -> Buffer, decode(buffer) -> object[], operations: the table as data }
 Napi::Object DefineCodec(Napi::Env env);
 
 }  // namespace binding

@@ -26,6 +26,11 @@ uint32_t U32(const Napi::Value& v, const char* key, uint32_t max = UINT32_MAX) {
   return static_cast<uint32_t>(d);
 }
 
+Napi::Object AsObject(const Napi::Value& v) {
+  if (!v.IsObject()) ThrowType(v.Env(), "a spec must be an object");
+  return v.As<Napi::Object>();
+}
+
 std::string Str(const Napi::Value& v, const char* key) {
   if (!v.IsString()) ThrowType(v.Env(), std::string(key) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
@@ -34,9 +39,10 @@ std::string Str(const Napi::Value& v, const char* key) {
 // A reader of one spec object: each method looks its key up once.
 class Fields {
  public:
-  explicit Fields(Napi::Object o) : o_(o) {}
+  explicit Fields(Napi::Value v) : o_(AsObject(v)) {}
   Napi::Env Env() const { return o_.Env(); }
   Napi::Value Get(const char* key) const { return o_.Get(key); }
+  bool Has(const char* key) const { return o_.Has(key); }
   std::optional<uint32_t> U32(const char* key, uint32_t max = UINT32_MAX) const {
     Napi::Value v = o_.Get(key);
     if (!Present(v)) return std::nullopt;
@@ -65,7 +71,8 @@ class Fields {
   std::optional<nl::LinkRef> Link(const char* key) const {
     Napi::Value v = o_.Get(key);
     if (!Present(v)) return std::nullopt;
-    return ToLinkRef(v);
+    BorrowedFds none(nullptr);  // a link reference borrows nothing
+    return ReadLinkRef(v, none);
   }
 
  private:
@@ -76,6 +83,17 @@ uint8_t Family(const Fields& f) {
   uint32_t family = f.U32("family", 6).value_or(0);
   if (family != 4 && family != 6) throw Napi::RangeError::New(f.Env(), "family must be 4 or 6");
   return family == 4 ? AF_INET : AF_INET6;
+}
+
+// A dump's family filter: 4, 6, or absent (every family).
+uint8_t FamilyOrAny(const Fields& f) {
+  return f.U32("family", 6).has_value() ? Family(f) : AF_UNSPEC;
+}
+
+// 'address/length', with the family's zero address when the kernel sent none.
+std::string Prefix(const nl::IpAddress& a, uint8_t family, uint8_t len) {
+  std::string address = a.empty() ? (family == AF_INET ? "0.0.0.0" : "::") : a.ToString();
+  return address + "/" + std::to_string(len);
 }
 
 std::string IfName(Napi::Env env, const std::string& name) {
@@ -98,14 +116,13 @@ BorrowedFds::~BorrowedFds() {
   for (int fd : fds_) close(fd);
 }
 
-int BorrowedFds::Dup(Napi::Env env, int fd) {
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) throw LibraryError(env, "ERR_SANDBOX_CLOSED", "the other sandbox is closed");
-  fds_.push_back(copy);
-  return copy;
+int BorrowedFds::Borrow(Napi::Value handle) {
+  int fd = fd_of_(handle.Env(), handle);
+  fds_.push_back(fd);
+  return fd;
 }
 
-nl::LinkRef ToLinkRef(Napi::Value value) {
+nl::LinkRef ReadLinkRef(Napi::Value value, BorrowedFds&) {
   nl::LinkRef ref;
   if (value.IsNumber()) {
     double d = value.As<Napi::Number>().DoubleValue();
@@ -121,34 +138,35 @@ nl::LinkRef ToLinkRef(Napi::Value value) {
   return ref;
 }
 
-nl::LinkSpec ToLinkSpec(Napi::Object o, BorrowedFds& fds, NamespaceFdOf fd_of) {
-  Fields f(o);
-  Napi::Env env = o.Env();
+nl::LinkFilter ReadLinkFilter(Napi::Value, BorrowedFds&) { return {}; }
+
+nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
+  Fields f(value);
+  Napi::Env env = value.Env();
   nl::LinkSpec spec;
-  if (auto target = f.Link("target")) spec.target = *target;
+  if (auto dev = f.Link("dev")) spec.dev = *dev;
   if (auto name = f.Str("name")) spec.name = IfName(env, *name);
   if (auto kind = f.Str("kind")) spec.kind = *kind;
   spec.mtu = f.U32("mtu");
   spec.mac = f.Mac("mac");
   if (Napi::Value up = f.Get("up"); Present(up)) spec.up = up.ToBoolean().Value();
-  if (o.Has("master")) {  // null detaches, a name or index attaches
+  if (f.Has("master")) {  // null detaches, a name or index attaches
     spec.set_master = true;
     if (auto master = f.Link("master")) spec.master = *master;
   }
-  if (Napi::Value netns = f.Get("netns"); Present(netns)) spec.netns_fd = fd_of(env, netns, fds);
+  if (Napi::Value netns = f.Get("netns"); Present(netns)) spec.netns_fd = fds.Borrow(netns);
   if (auto parent = f.Link("parent")) spec.parent = *parent;
   if (Napi::Value peer_value = f.Get("peer"); Present(peer_value)) {
-    Fields peer(peer_value.As<Napi::Object>());
+    Fields peer(peer_value);
     spec.peer.name = IfName(env, peer.Str("name").value_or(""));
-    if (Napi::Value netns = peer.Get("netns"); Present(netns))
-      spec.peer.netns_fd = fd_of(env, netns, fds);
+    if (Napi::Value netns = peer.Get("netns"); Present(netns)) spec.peer.netns_fd = fds.Borrow(netns);
     spec.peer.mtu = peer.U32("mtu");
     spec.peer.mac = peer.Mac("mac");
   }
   spec.macvlan_mode = f.U32("macvlanMode").value_or(0);
   spec.vlan_id = static_cast<uint16_t>(f.U32("vlanId", 4094).value_or(0));
   if (Napi::Value vxlan = f.Get("vxlan"); Present(vxlan)) {
-    Fields v(vxlan.As<Napi::Object>());
+    Fields v(vxlan);
     spec.vxlan.vni = v.U32("vni", (1 << 24) - 1).value_or(0);
     spec.vxlan.port = static_cast<uint16_t>(v.U32("port", 65535).value_or(0));
     spec.vxlan.local = v.Ip("local");
@@ -160,14 +178,14 @@ nl::LinkSpec ToLinkSpec(Napi::Object o, BorrowedFds& fds, NamespaceFdOf fd_of) {
   return spec;
 }
 
-nl::AddressSpec ToAddressSpec(Napi::Object o) {
-  Fields f(o);
+nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds& fds) {
+  Fields f(value);
   nl::AddressSpec spec;
-  spec.link = ToLinkRef(f.Get("link"));
+  spec.dev = ReadLinkRef(f.Get("dev"), fds);
   spec.local = f.Ip("local");
-  if (spec.local.empty()) ThrowType(o.Env(), "local is required");
-  spec.prefix_len = static_cast<uint8_t>(
-      f.U32("prefixLength", spec.local.size() * 8).value_or(spec.local.size() * 8));
+  if (spec.local.empty()) ThrowType(value.Env(), "local is required");
+  const uint32_t max_len = static_cast<uint32_t>(spec.local.size() * 8);
+  spec.prefix_len = static_cast<uint8_t>(f.U32("prefixLength", max_len).value_or(max_len));
   spec.peer = f.Ip("peer");
   spec.broadcast = f.Ip("broadcast");
   if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
@@ -175,42 +193,67 @@ nl::AddressSpec ToAddressSpec(Napi::Object o) {
   return spec;
 }
 
-nl::RouteSpec ToRouteSpec(Napi::Object o) {
-  Fields f(o);
+nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::AddressFilter filter;
+  filter.family = FamilyOrAny(f);
+  if (auto dev = f.Link("dev")) filter.dev = *dev;
+  return filter;
+}
+
+nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
   nl::RouteSpec spec;
   spec.family = Family(f);
   spec.dst = f.Ip("dst");
   spec.dst_len = static_cast<uint8_t>(f.U32("dstLength", 128).value_or(0));
-  spec.gateway = f.Ip("gateway");
+  spec.via = f.Ip("via");
   if (auto dev = f.Link("dev")) spec.dev = *dev;
   if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
   spec.on_link = f.Bool("onLink");
   spec.table = f.U32("table").value_or(0);
   spec.metric = f.U32("metric");
-  spec.prefsrc = f.Ip("src");
+  spec.src = f.Ip("src");
+  spec.from = f.Ip("from");
   if (auto protocol = f.U32("protocol", 255)) spec.protocol = static_cast<uint8_t>(*protocol);
   if (auto type = f.U32("type", 255)) spec.type = static_cast<uint8_t>(*type);
-  for (const nl::IpAddress* a : {&spec.dst, &spec.gateway, &spec.prefsrc}) {
+  for (const nl::IpAddress* a : {&spec.dst, &spec.via, &spec.src, &spec.from}) {
     if (!a->empty() && a->family != spec.family) {
-      throw Napi::RangeError::New(o.Env(), "route addresses must all be of the route's family");
+      throw Napi::RangeError::New(value.Env(), "route addresses must all be of the route's family");
     }
   }
   return spec;
 }
 
-nl::NeighborSpec ToNeighborSpec(Napi::Object o) {
-  Fields f(o);
+nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::RouteFilter filter;
+  filter.family = FamilyOrAny(f);
+  filter.table = f.U32("table").value_or(0);
+  return filter;
+}
+
+nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds& fds) {
+  Fields f(value);
   nl::NeighborSpec spec;
-  spec.dev = ToLinkRef(f.Get("dev"));
+  spec.dev = ReadLinkRef(f.Get("dev"), fds);
   spec.ip = f.Ip("ip");
   spec.mac = f.Mac("mac");
   spec.permanent = f.Bool("permanent");
   spec.family = f.Bool("fdb") ? AF_BRIDGE : spec.ip.family;
-  if (spec.family == 0) ThrowType(o.Env(), "a neighbour needs an ip");
+  if (spec.family == 0) ThrowType(value.Env(), "a neighbour needs an ip");
   return spec;
 }
 
-Napi::Object ToJs(Napi::Env env, const nl::LinkInfo& link, const std::string& master_name) {
+nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::NeighborFilter filter;
+  filter.family = f.Bool("fdb") ? AF_BRIDGE : FamilyOrAny(f);
+  if (auto dev = f.Link("dev")) filter.dev = *dev;
+  return filter;
+}
+
+Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("index", link.index);
   o.Set("name", link.name);
@@ -219,8 +262,10 @@ Napi::Object ToJs(Napi::Env env, const nl::LinkInfo& link, const std::string& ma
   o.Set("mac", nl::FormatMac(link.mac.data(), link.mac.size()));
   o.Set("flags", link.flags);
   o.Set("operState", link.operstate);
-  o.Set("master", link.master);
-  if (!master_name.empty()) o.Set("masterName", master_name);
+  if (link.master != 0) {
+    o.Set("master", link.master_name);
+    o.Set("masterIndex", link.master);
+  }
   if (link.has_stats) {
     const nl::LinkStats& s = link.stats;
     Napi::Object stats = Napi::Object::New(env);
@@ -240,34 +285,32 @@ Napi::Object ToJs(Napi::Env env, const nl::LinkInfo& link, const std::string& ma
   return o;
 }
 
-Napi::Object ToJs(Napi::Env env, const nl::AddressInfo& a, const std::string& dev) {
+Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& a) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("family", FamilyNumber(a.family));
   o.Set("address", a.local.ToString());
   o.Set("prefixLength", a.prefix_len);
   o.Set("scope", a.scope);
   o.Set("flags", a.flags);
-  o.Set("index", a.index);
-  o.Set("dev", dev);
+  o.Set("dev", a.dev_name);
+  o.Set("devIndex", a.dev);
   SetIp(o, "peer", a.peer);
   SetIp(o, "broadcast", a.broadcast);
   if (!a.label.empty()) o.Set("label", a.label);
   return o;
 }
 
-Napi::Object ToJs(Napi::Env env, const nl::RouteInfo& r, const std::string& dev) {
+Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("family", FamilyNumber(r.family));
-  o.Set("dst", r.dst.empty() && r.dst_len == 0
-                   ? std::string("default")
-                   : (r.dst.empty() ? std::string(r.family == AF_INET ? "0.0.0.0" : "::")
-                                    : r.dst.ToString()) +
-                         "/" + std::to_string(r.dst_len));
-  SetIp(o, "gateway", r.gateway);
-  SetIp(o, "src", r.prefsrc);
-  if (!r.src.empty()) o.Set("from", r.src.ToString() + "/" + std::to_string(r.src_len));
-  if (r.oif != 0) o.Set("oif", r.oif);
-  if (!dev.empty()) o.Set("dev", dev);
+  o.Set("dst", r.dst.empty() && r.dst_len == 0 ? std::string("default") : Prefix(r.dst, r.family, r.dst_len));
+  SetIp(o, "via", r.via);
+  SetIp(o, "src", r.src);
+  if (!r.from.empty()) o.Set("from", Prefix(r.from, r.family, r.from_len));
+  if (r.dev != 0) {
+    if (!r.dev_name.empty()) o.Set("dev", r.dev_name);
+    o.Set("devIndex", r.dev);
+  }
   o.Set("table", r.table);
   o.Set("metric", r.metric);
   o.Set("protocol", r.protocol);
@@ -277,15 +320,15 @@ Napi::Object ToJs(Napi::Env env, const nl::RouteInfo& r, const std::string& dev)
   return o;
 }
 
-Napi::Object ToJs(Napi::Env env, const nl::NeighborInfo& n, const std::string& dev) {
+Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& n) {
   Napi::Object o = Napi::Object::New(env);
   if (n.family == AF_BRIDGE) {
     o.Set("family", "bridge");
   } else {
     o.Set("family", FamilyNumber(n.family));
   }
-  o.Set("index", n.index);
-  o.Set("dev", dev);
+  o.Set("dev", n.dev_name);
+  o.Set("devIndex", n.dev);
   SetIp(o, "ip", n.ip);
   if (!n.mac.empty()) o.Set("mac", nl::FormatMac(n.mac.data(), n.mac.size()));
   o.Set("state", n.state);

@@ -1,6 +1,7 @@
-// JS <-> C++ conversions of specs and results. JS thread only. The TypeScript facade has
-// validated and normalised every spec already; these checks are the second line and throw
-// TypeError/RangeError (before anything is queued) on what must never reach the kernel.
+// The spec readers and result writers of the operation table (operations.cc), and errors.
+// JS thread only. lib/ has validated every spec already, so a reader only asserts its shape, with
+// one strictness: a TypeError for a value of the wrong type, a RangeError for a number outside
+// its field, and nothing that re-judges meaning (the kernel and lib/ do that).
 #pragma once
 
 #include <napi.h>
@@ -11,34 +12,37 @@
 
 namespace binding {
 
-// Owns descriptors a request borrows (a dup of another sandbox's namespace fd), closing them
-// when the request is done, so a sandbox closed meanwhile can't pull the fd from under it.
+// Descriptors a request borrows (dups of other sandboxes' namespace fds), closed when the
+// request is done, so a sandbox closed meanwhile can't pull an fd from under it.
 class BorrowedFds {
  public:
-  BorrowedFds() = default;
+  // Dups the namespace fd of the SandboxHandle in `handle` (throws if it is not one, or closed).
+  using NamespaceFdOf = int (*)(Napi::Env env, Napi::Value handle);
+  explicit BorrowedFds(NamespaceFdOf fd_of) : fd_of_(fd_of) {}
   BorrowedFds(const BorrowedFds&) = delete;
   BorrowedFds& operator=(const BorrowedFds&) = delete;
   ~BorrowedFds();
-  int Dup(Napi::Env env, int fd);
+  int Borrow(Napi::Value handle);
 
  private:
+  NamespaceFdOf fd_of_;
   std::vector<int> fds_;
 };
 
-// Reads the namespace fd of the SandboxHandle in `value` and dups it into `fds`.
-using NamespaceFdOf = int (*)(Napi::Env env, Napi::Value handle, BorrowedFds& fds);
+nl::LinkRef ReadLinkRef(Napi::Value value, BorrowedFds&);
+nl::LinkFilter ReadLinkFilter(Napi::Value value, BorrowedFds&);
+nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds);
+nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds&);
+nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&);
+nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&);
+nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&);
+nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds&);
+nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&);
 
-nl::LinkRef ToLinkRef(Napi::Value value);
-nl::LinkSpec ToLinkSpec(Napi::Object spec, BorrowedFds& fds, NamespaceFdOf fd_of);
-nl::AddressSpec ToAddressSpec(Napi::Object spec);
-nl::RouteSpec ToRouteSpec(Napi::Object spec);
-nl::NeighborSpec ToNeighborSpec(Napi::Object spec);
-
-// Results. Names of interfaces (dev, master) are looked up by the worker and passed in.
-Napi::Object ToJs(Napi::Env env, const nl::LinkInfo& link, const std::string& master_name);
-Napi::Object ToJs(Napi::Env env, const nl::AddressInfo& address, const std::string& dev);
-Napi::Object ToJs(Napi::Env env, const nl::RouteInfo& route, const std::string& dev);
-Napi::Object ToJs(Napi::Env env, const nl::NeighborInfo& neighbor, const std::string& dev);
+Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link);
+Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& address);
+Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& route);
+Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& neighbor);
 
 // A rejected request: an Error with errno, code and the kernel's extack text.
 Napi::Error ToJsError(Napi::Env env, const nl::Error& error);

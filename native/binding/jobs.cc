@@ -36,13 +36,15 @@ void EnterJob::Run(ns::Context& ctx) {
   if (!error && spec_.create) {
     // A new namespace's loopback starts down; like `ip netns add` users expect it up.
     nl::LinkSpec lo;
-    lo.target.index = 1;
+    lo.dev.index = nl::kLoopbackIndex;
     lo.up = true;
     nl::Request request{nl::BuildChangeLink(lo, ctx, &error)};
     nl::Request* one = &request;
-    ctx.route().Transact(&one, 1);
-    if (request.error) {
+    if (nl::Socket* socket = error ? nullptr : ctx.SocketFor(NETLINK_ROUTE, &error)) {
+      socket->Transact(&one, 1);
       error = request.error;
+    }
+    if (error) {
       close(entered_.fd);
       entered_.fd = -1;
       ns::RemoveNamespaceFile(entered_.path);

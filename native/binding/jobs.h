@@ -35,43 +35,47 @@ class JsJob : public ns::Job {
   SandboxHandle* owner_;
 };
 
-// Parsing and naming, overloaded per result type (worker thread).
-struct NoResult {};
-inline bool Parse(const nlmsghdr*, NoResult*) { return false; }
-inline bool Parse(const nlmsghdr* nlh, nl::LinkInfo* out) { return nl::ParseLink(nlh, out); }
-inline bool Parse(const nlmsghdr* nlh, nl::AddressInfo* out) { return nl::ParseAddress(nlh, out); }
-inline bool Parse(const nlmsghdr* nlh, nl::RouteInfo* out) { return nl::ParseRoute(nlh, out); }
-inline bool Parse(const nlmsghdr* nlh, nl::NeighborInfo* out) {
-  return nl::ParseNeighbor(nlh, out);
-}
-inline std::string NameFor(ns::Context&, const NoResult&) { return ""; }
-inline std::string NameFor(ns::Context& c, const nl::LinkInfo& l) {
-  return l.master ? c.NameOf(l.master) : "";
-}
-inline std::string NameFor(ns::Context& c, const nl::AddressInfo& a) { return c.NameOf(a.index); }
-inline std::string NameFor(ns::Context& c, const nl::RouteInfo& r) {
-  return r.oif ? c.NameOf(r.oif) : "";
-}
-inline std::string NameFor(ns::Context& c, const nl::NeighborInfo& x) { return c.NameOf(x.index); }
-inline Napi::Value ToJs(Napi::Env env, const NoResult&, const std::string&) {
-  return env.Undefined();
-}
-
-// A pipelined netlink exchange. `build` runs on the worker right before sending, so interface
-// names resolve in the namespace at that moment. The answer (if Info is not NoResult) is read
-// from the replies to the last message: an echo or a get.
+// The typed columns of an operation's row (operations.cc).
+template <typename Spec>
+using Reader = Spec (*)(Napi::Value, BorrowedFds&);  // JS thread: asserts the spec's shape
+template <typename Spec>
+using Builder = std::vector<uint8_t> (*)(const Spec&, nl::LinkResolver&, nl::Error*);  // worker
 template <typename Info>
+using Parser = bool (*)(const nlmsghdr*, nl::LinkResolver&, Info*);  // worker
+template <typename Info>
+using Writer = Napi::Value (*)(Napi::Env, const Info&);  // JS thread
+
+struct NoReply {};  // an operation that resolves to undefined
+
+template <typename Spec, typename Info>
+struct Row {
+  Builder<Spec> build;
+  Builder<Spec> read_back;  // optional: a get sent right after, whose answer is the result
+  bool (*changes_links)(const Spec&);
+  Parser<Info> parse;  // absent: resolves to undefined
+  Writer<Info> write;
+};
+
+// A pipelined netlink exchange. The row builds its messages on the worker right before they
+// are sent, so interface names resolve in the namespace at that moment. The answer is read from
+// the replies to the last message: an echo, or the read-back get.
+template <typename Spec, typename Info>
 class RequestJob final : public JsJob {
  public:
-  using Build = std::function<std::vector<std::vector<uint8_t>>(ns::Context&, nl::Error*)>;
-  RequestJob(Napi::Env env, SandboxHandle* owner, Build build, bool changes)
-      : JsJob(env, owner), build_(std::move(build)) {
-    changes_links = changes;
+  RequestJob(Napi::Env env, SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row,
+             Spec spec, std::unique_ptr<BorrowedFds> fds)
+      : JsJob(env, owner), row_(row), spec_(std::move(spec)), fds_(std::move(fds)) {
+    protocol = protocol_;
+    changes_links = row_.changes_links(spec_);
   }
   bool exclusive() const override { return false; }
   void Prepare(ns::Context& ctx) override {
     requests.clear();
-    for (auto& message : build_(ctx, &error)) requests.push_back(nl::Request{std::move(message)});
+    for (Builder<Spec> build : {row_.build, row_.read_back}) {
+      if (build == nullptr || error) continue;
+      std::vector<uint8_t> message = build(spec_, ctx, &error);
+      if (!error) requests.emplace_back(std::move(message));
+    }
   }
   void Finish(ns::Context& ctx) override {
     for (const nl::Request& r : requests) {
@@ -80,61 +84,62 @@ class RequestJob final : public JsJob {
         return;
       }
     }
-    if (requests.empty()) return;
+    if (row_.parse == nullptr || requests.empty()) return;
     nl::ForEachMessage(requests.back().replies, [&](const nlmsghdr* nlh) {
-      if (!found_ && Parse(nlh, &info_)) {
-        found_ = true;
-        name_ = NameFor(ctx, info_);
-      }
+      if (!found_) found_ = row_.parse(nlh, ctx, &info_);
     });
   }
 
  private:
   Napi::Value Result(Napi::Env env) override {
-    return found_ ? ToJs(env, info_, name_) : env.Undefined();
+    return found_ ? row_.write(env, info_) : env.Undefined();
   }
-  Build build_;
+  Row<Spec, Info> row_;
+  Spec spec_;
+  std::unique_ptr<BorrowedFds> fds_;  // held until the job is gone
   Info info_{};
-  std::string name_;
   bool found_ = false;
 };
 
-// A dump, run alone on the socket; resolves to { items, partial }.
-template <typename Info>
+// A dump, run alone on its socket; resolves to { items, partial }.
+template <typename Spec, typename Info>
 class DumpJob final : public JsJob {
  public:
-  using Build = std::function<std::vector<uint8_t>(ns::Context&, nl::Error*)>;
-  DumpJob(Napi::Env env, SandboxHandle* owner, Build build)
-      : JsJob(env, owner), build_(std::move(build)) {}
+  DumpJob(Napi::Env env, SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row,
+          Spec spec, std::unique_ptr<BorrowedFds>)
+      : JsJob(env, owner), row_(row), spec_(std::move(spec)) {
+    protocol = protocol_;
+  }
   bool exclusive() const override { return true; }
   void Run(ns::Context& ctx) override {
-    std::vector<uint8_t> request = build_(ctx, &error);
+    std::vector<uint8_t> request = row_.build(spec_, ctx, &error);
     if (error) return;
+    nl::Socket* socket = ctx.SocketFor(protocol, &error);
+    if (socket == nullptr) return;
     nl::DumpResult result;
     bool socket_failed = false;
-    error = ctx.route().Dump(request, &result, &socket_failed);
-    if (socket_failed) ctx.ReplaceRouteSocket();
+    error = socket->Dump(request, &result, &socket_failed);
+    if (socket_failed) ctx.DropSocket(protocol);
     if (error) return;
     partial_ = result.partial;
     nl::ForEachMessage(result.messages, [&](const nlmsghdr* nlh) {
       Info info;
-      if (Parse(nlh, &info)) items_.push_back({info, NameFor(ctx, info)});
+      if (row_.parse(nlh, ctx, &info)) items_.push_back(std::move(info));
     });
   }
 
  private:
   Napi::Value Result(Napi::Env env) override {
     Napi::Array items = Napi::Array::New(env, items_.size());
-    for (size_t i = 0; i < items_.size(); i++) {
-      items.Set(i, ToJs(env, items_[i].first, items_[i].second));
-    }
+    for (size_t i = 0; i < items_.size(); i++) items.Set(i, row_.write(env, items_[i]));
     Napi::Object out = Napi::Object::New(env);
     out.Set("items", items);
     out.Set("partial", partial_);
     return out;
   }
-  Build build_;
-  std::vector<std::pair<Info, std::string>> items_;
+  Row<Spec, Info> row_;
+  Spec spec_;
+  std::vector<Info> items_;
   bool partial_ = false;
 };
 

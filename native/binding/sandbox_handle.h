@@ -19,8 +19,11 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   explicit SandboxHandle(const Napi::CallbackInfo& info);
   ~SandboxHandle() override;
 
-  // A dup of this namespace's fd, for a request of another sandbox (veth peer, move).
-  static int BorrowNamespaceFd(Napi::Env env, Napi::Value handle, BorrowedFds& fds);
+  // A dup of the namespace fd of the SandboxHandle in `handle`, for a request of another sandbox
+  // (veth peer, move); ERR_SANDBOX_CLOSED when it is closed.
+  static int BorrowNamespaceFd(Napi::Env env, Napi::Value handle);
+  // For the codec, which encodes no namespace references.
+  static int RefuseNamespaceFd(Napi::Env env, Napi::Value handle);
 
   // Called by jobs as they settle.
   void OnEntered(int fd);
@@ -34,28 +37,13 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
 
   Napi::Value Enter(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value GetLink(const Napi::CallbackInfo& info);
-  Napi::Value Links(const Napi::CallbackInfo& info);
-  Napi::Value CreateLink(const Napi::CallbackInfo& info);
-  Napi::Value ChangeLink(const Napi::CallbackInfo& info);
-  Napi::Value DeleteLink(const Napi::CallbackInfo& info);
-  Napi::Value Addresses(const Napi::CallbackInfo& info);
-  Napi::Value AddAddress(const Napi::CallbackInfo& info);
-  Napi::Value DeleteAddress(const Napi::CallbackInfo& info);
-  Napi::Value Routes(const Napi::CallbackInfo& info);
-  Napi::Value AddRoute(const Napi::CallbackInfo& info);
-  Napi::Value ReplaceRoute(const Napi::CallbackInfo& info);
-  Napi::Value DeleteRoute(const Napi::CallbackInfo& info);
-  Napi::Value RouteGet(const Napi::CallbackInfo& info);
-  Napi::Value Neighbors(const Napi::CallbackInfo& info);
-  Napi::Value AddNeighbor(const Napi::CallbackInfo& info);
-  Napi::Value DeleteNeighbor(const Napi::CallbackInfo& info);
+  // Every netlink operation: the row is the method's data (operations.cc).
+  Napi::Value Call(const Napi::CallbackInfo& info);
   Napi::Value Sysctl(const Napi::CallbackInfo& info);
   Napi::Value SysctlList(const Napi::CallbackInfo& info);
 
   // Queues a job, or rejects it at once when the sandbox is not open.
   Napi::Value Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed);
-  Napi::Value SubmitRoute(const Napi::CallbackInfo& info, nl::RouteOp op);
 
   Addon* addon_;
   std::unique_ptr<ns::Worker> worker_;

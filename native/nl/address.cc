@@ -6,9 +6,12 @@
 
 namespace nl {
 
-std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, IndexResolver& resolver,
+namespace {
+
+// RTM_NEWADDR (create, exclusive) or RTM_DELADDR.
+std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, LinkResolver& resolver,
                                   Error* error) {
-  int32_t index = resolver.IndexOf(spec.link, error);
+  int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
   MessageBuilder b(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
   auto* ifa = b.PutHeader<ifaddrmsg>();
@@ -23,18 +26,32 @@ std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, IndexR
     ifa->ifa_flags = IFA_F_NODAD;
     b.PutU32(IFA_FLAGS, IFA_F_NODAD);
   }
-  return b.Take();
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDumpAddresses(uint8_t family, int32_t index) {
+}  // namespace
+
+std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver, Error* error) {
+  return BuildAddress(RTM_NEWADDR, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDeleteAddress(const AddressSpec& spec, LinkResolver& resolver,
+                                        Error* error) {
+  return BuildAddress(RTM_DELADDR, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolver& resolver,
+                                        Error* error) {
+  int32_t index = filter.dev.empty() ? 0 : resolver.IndexOf(filter.dev, error);
+  if (*error) return {};
   MessageBuilder b(RTM_GETADDR, 0);
   auto* ifa = b.PutHeader<ifaddrmsg>();
-  ifa->ifa_family = family;
+  ifa->ifa_family = filter.family;
   ifa->ifa_index = static_cast<uint32_t>(index);  // strict checking filters by it in the kernel
-  return b.Take();
+  return b.Finish(error);
 }
 
-bool ParseAddress(const nlmsghdr* nlh, AddressInfo* out) {
+bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out) {
   if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) {
     return false;
   }
@@ -45,7 +62,8 @@ bool ParseAddress(const nlmsghdr* nlh, AddressInfo* out) {
   out->family = ifa->ifa_family;
   out->prefix_len = ifa->ifa_prefixlen;
   out->scope = ifa->ifa_scope;
-  out->index = static_cast<int32_t>(ifa->ifa_index);
+  out->dev = static_cast<int32_t>(ifa->ifa_index);
+  out->dev_name = resolver.NameOf(out->dev);
   out->flags = ifa->ifa_flags;
   attrs.U32(IFA_FLAGS, &out->flags);  // the full 32-bit set, when the kernel sends it
   IpAddress address;

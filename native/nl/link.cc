@@ -27,7 +27,7 @@ ifinfomsg* PutIfinfo(MessageBuilder& b, int32_t index, const std::optional<bool>
   return ifi;
 }
 
-bool PutMaster(MessageBuilder& b, const LinkSpec& spec, IndexResolver& resolver, Error* error) {
+bool PutMaster(MessageBuilder& b, const LinkSpec& spec, LinkResolver& resolver, Error* error) {
   if (!spec.set_master) return true;
   int32_t master = 0;
   if (!spec.master.empty() && (master = resolver.IndexOf(spec.master, error)) == 0) return false;
@@ -35,7 +35,7 @@ bool PutMaster(MessageBuilder& b, const LinkSpec& spec, IndexResolver& resolver,
   return true;
 }
 
-bool PutKindData(MessageBuilder& b, const LinkSpec& spec, IndexResolver& resolver, Error* error) {
+bool PutKindData(MessageBuilder& b, const LinkSpec& spec, LinkResolver& resolver, Error* error) {
   if (spec.kind == "veth") {
     nlattr* data = b.NestStart(IFLA_INFO_DATA);
     nlattr* peer = b.NestStart(VETH_INFO_PEER);
@@ -76,17 +76,9 @@ bool PutKindData(MessageBuilder& b, const LinkSpec& spec, IndexResolver& resolve
   return true;
 }
 
-std::vector<uint8_t> Finish(MessageBuilder& b, Error* error) {
-  if (b.overflowed()) {
-    *error = Error{EMSGSIZE, "request does not fit in a netlink message"};
-    return {};
-  }
-  return b.Take();
-}
-
 }  // namespace
 
-std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, IndexResolver& resolver, Error* error) {
+std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, LinkResolver& resolver, Error* error) {
   MessageBuilder b(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   PutIfinfo(b, 0, spec.up);
   PutCommon(b, spec);
@@ -100,11 +92,11 @@ std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, IndexResolver& resolv
   b.PutString(IFLA_INFO_KIND, spec.kind);
   if (!PutKindData(b, spec, resolver, error)) return {};
   b.NestEnd(info);
-  return Finish(b, error);
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, IndexResolver& resolver, Error* error) {
-  int32_t index = resolver.IndexOf(spec.target, error);
+std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, LinkResolver& resolver, Error* error) {
+  int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
   MessageBuilder b(RTM_NEWLINK, 0);
   PutIfinfo(b, index, spec.up);
@@ -112,31 +104,31 @@ std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, IndexResolver& resolv
   if (!PutMaster(b, spec, resolver, error)) return {};
   // With IFLA_IFNAME beside it, the kernel renames while moving: no clash in either namespace.
   if (spec.netns_fd >= 0) b.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(spec.netns_fd));
-  return Finish(b, error);
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDeleteLink(const LinkRef& target, IndexResolver& resolver, Error* error) {
-  int32_t index = resolver.IndexOf(target, error);
+std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver, Error* error) {
+  int32_t index = resolver.IndexOf(dev, error);
   if (index == 0) return {};
   MessageBuilder b(RTM_DELLINK, 0);
   PutIfinfo(b, index, std::nullopt);
-  return b.Take();
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildGetLink(const LinkRef& target) {
+std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETLINK, 0);
-  PutIfinfo(b, target.index, std::nullopt);
-  if (target.index == 0) b.PutString(IFLA_IFNAME, target.name);
-  return b.Take();
+  PutIfinfo(b, dev.index, std::nullopt);
+  if (dev.index == 0) b.PutString(IFLA_IFNAME, dev.name);
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDumpLinks() {
+std::vector<uint8_t> BuildDumpLinks(const LinkFilter&, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETLINK, 0);
   PutIfinfo(b, 0, std::nullopt);
-  return b.Take();
+  return b.Finish(error);
 }
 
-bool ParseLink(const nlmsghdr* nlh, LinkInfo* out) {
+bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
   if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifinfomsg)) {
     return false;
   }
@@ -151,7 +143,10 @@ bool ParseLink(const nlmsghdr* nlh, LinkInfo* out) {
   attrs.Bytes(IFLA_ADDRESS, &out->mac);
   attrs.U8(IFLA_OPERSTATE, &out->operstate);
   uint32_t master = 0;
-  if (attrs.U32(IFLA_MASTER, &master)) out->master = static_cast<int32_t>(master);
+  if (attrs.U32(IFLA_MASTER, &master) && master != 0) {
+    out->master = static_cast<int32_t>(master);
+    out->master_name = resolver.NameOf(out->master);
+  }
   if (const nlattr* s = attrs.get(IFLA_STATS64);
       s != nullptr && mnl_attr_get_payload_len(s) >= sizeof(rtnl_link_stats64)) {
     rtnl_link_stats64 k;

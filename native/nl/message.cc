@@ -63,9 +63,6 @@ void MessageBuilder::Put(uint16_t type, const void* data, size_t len) {
 void MessageBuilder::PutBe16(uint16_t type, uint16_t host_order) {
   PutU16(type, htons(host_order));
 }
-void MessageBuilder::PutBe32(uint16_t type, uint32_t host_order) {
-  PutU32(type, htonl(host_order));
-}
 
 void MessageBuilder::PutString(uint16_t type, const std::string& s) {
   if (!mnl_attr_put_strz_check(nlh_, buf_.size(), type, s.c_str())) overflowed_ = true;
@@ -89,7 +86,11 @@ void MessageBuilder::NestEnd(nlattr* nest) {
   if (nest != nullptr) mnl_attr_nest_end(nlh_, nest);
 }
 
-std::vector<uint8_t> MessageBuilder::Take() {
+std::vector<uint8_t> MessageBuilder::Finish(Error* error) {
+  if (overflowed_) {
+    *error = Error{EMSGSIZE, "request does not fit in a netlink message"};
+    return {};
+  }
   buf_.resize(nlh_->nlmsg_len);
   std::vector<uint8_t> out = std::move(buf_);
   nlh_ = nullptr;
@@ -142,12 +143,6 @@ bool AttributeTable::U32(uint16_t type, uint32_t* out) const {
 bool AttributeTable::Be16(uint16_t type, uint16_t* out) const {
   if (!U16(type, out)) return false;
   *out = ntohs(*out);
-  return true;
-}
-
-bool AttributeTable::Be32(uint16_t type, uint32_t* out) const {
-  if (!U32(type, out)) return false;
-  *out = ntohl(*out);
   return true;
 }
 

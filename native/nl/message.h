@@ -47,17 +47,15 @@ class MessageBuilder {
   void PutU16(uint16_t type, uint16_t v) { Put(type, &v, sizeof v); }
   void PutU32(uint16_t type, uint32_t v) { Put(type, &v, sizeof v); }
   void PutBe16(uint16_t type, uint16_t host_order);
-  void PutBe32(uint16_t type, uint32_t host_order);
   void PutString(uint16_t type, const std::string& s);  // NUL-terminated
   void PutAddress(uint16_t type, const IpAddress& a) { Put(type, a.bytes, a.size()); }
   // Raw bytes at the tail, for a struct that opens a nest (veth's peer ifinfomsg).
   void PutRaw(const void* data, size_t len);
   nlattr* NestStart(uint16_t type);
   void NestEnd(nlattr* nest);
-  bool overflowed() const { return overflowed_; }
-  nlmsghdr* header() { return nlh_; }
-  // The finished message (nlmsg_len bytes). Throws nothing; check overflowed() first.
-  std::vector<uint8_t> Take();
+  // The finished message (nlmsg_len bytes), or an empty one with *error set (EMSGSIZE) when a
+  // put did not fit. The only way out of a builder, so no overflow goes unnoticed.
+  std::vector<uint8_t> Finish(Error* error);
 
  private:
   std::vector<uint8_t> buf_;
@@ -80,7 +78,6 @@ class AttributeTable {
   bool U16(uint16_t type, uint16_t* out) const;
   bool U32(uint16_t type, uint32_t* out) const;
   bool Be16(uint16_t type, uint16_t* out) const;
-  bool Be32(uint16_t type, uint32_t* out) const;
   bool String(uint16_t type, std::string* out) const;
   bool Address(uint16_t type, uint8_t family, IpAddress* out) const;
   bool Bytes(uint16_t type, std::vector<uint8_t>* out) const;

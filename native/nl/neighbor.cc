@@ -4,7 +4,10 @@
 
 namespace nl {
 
-std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, IndexResolver& resolver,
+namespace {
+
+// RTM_NEWNEIGH or RTM_DELNEIGH.
+std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, LinkResolver& resolver,
                                    Error* error) {
   int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
@@ -25,18 +28,33 @@ std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, Inde
   }
   if (!spec.ip.empty()) b.PutAddress(NDA_DST, spec.ip);
   if (!spec.mac.empty()) b.Put(NDA_LLADDR, spec.mac.data(), spec.mac.size());
-  return b.Take();
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDumpNeighbors(uint8_t family, int32_t index) {
+}  // namespace
+
+std::vector<uint8_t> BuildAddNeighbor(const NeighborSpec& spec, LinkResolver& resolver,
+                                      Error* error) {
+  return BuildNeighbor(RTM_NEWNEIGH, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDeleteNeighbor(const NeighborSpec& spec, LinkResolver& resolver,
+                                         Error* error) {
+  return BuildNeighbor(RTM_DELNEIGH, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDumpNeighbors(const NeighborFilter& filter, LinkResolver& resolver,
+                                        Error* error) {
+  int32_t index = filter.dev.empty() ? 0 : resolver.IndexOf(filter.dev, error);
+  if (*error) return {};
   MessageBuilder b(RTM_GETNEIGH, 0);
   auto* ndm = b.PutHeader<ndmsg>();
-  ndm->ndm_family = family;
+  ndm->ndm_family = filter.family;
   if (index != 0) b.PutU32(NDA_IFINDEX, static_cast<uint32_t>(index));
-  return b.Take();
+  return b.Finish(error);
 }
 
-bool ParseNeighbor(const nlmsghdr* nlh, NeighborInfo* out) {
+bool ParseNeighbor(const nlmsghdr* nlh, LinkResolver& resolver, NeighborInfo* out) {
   if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(ndmsg)) {
     return false;
   }
@@ -45,7 +63,8 @@ bool ParseNeighbor(const nlmsghdr* nlh, NeighborInfo* out) {
   attrs.ParseMessage(nlh, sizeof(ndmsg));
   *out = NeighborInfo{};
   out->family = ndm->ndm_family;
-  out->index = ndm->ndm_ifindex;
+  out->dev = ndm->ndm_ifindex;
+  out->dev_name = resolver.NameOf(out->dev);
   out->state = ndm->ndm_state;
   out->flags = ndm->ndm_flags;
   // NDA_DST is the neighbour's IP, or for an FDB entry the remote VTEP of either family.

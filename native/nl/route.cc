@@ -4,6 +4,8 @@ namespace nl {
 
 namespace {
 
+enum class RouteOp { kAdd, kReplace, kDelete, kGet };
+
 // iproute2's default scope for a new route, which users of `ip route add` expect.
 uint8_t DefaultScope(const RouteSpec& spec, uint8_t type) {
   switch (type) {
@@ -16,7 +18,7 @@ uint8_t DefaultScope(const RouteSpec& spec, uint8_t type) {
       return RT_SCOPE_LINK;
     case RTN_UNICAST:
     case RTN_UNSPEC:
-      return spec.gateway.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+      return spec.via.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
     default:
       return RT_SCOPE_UNIVERSE;
   }
@@ -44,9 +46,7 @@ uint16_t TypeFor(RouteOp op) {
   }
 }
 
-}  // namespace
-
-std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver& resolver,
+std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver& resolver,
                                 Error* error) {
   int32_t oif = 0;
   if (!spec.dev.empty() && (oif = resolver.IndexOf(spec.dev, error)) == 0) return {};
@@ -59,12 +59,12 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver
     rtm->rtm_dst_len = static_cast<uint8_t>(spec.family == AF_INET ? 32 : 128);
     if (spec.family == AF_INET) rtm->rtm_flags = RTM_F_LOOKUP_TABLE;
     b.PutAddress(RTA_DST, spec.dst);
-    if (!spec.prefsrc.empty()) {
+    if (!spec.from.empty()) {
       rtm->rtm_src_len = rtm->rtm_dst_len;
-      b.PutAddress(RTA_SRC, spec.prefsrc);
+      b.PutAddress(RTA_SRC, spec.from);
     }
     if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
-    return b.Take();
+    return b.Finish(error);
   }
   const bool adding = op != RouteOp::kDelete;
   const uint32_t table = spec.table != 0 ? spec.table : RT_TABLE_MAIN;
@@ -78,22 +78,42 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver
   if (spec.on_link) rtm->rtm_flags |= RTNH_F_ONLINK;
   b.PutU32(RTA_TABLE, table);
   if (!spec.dst.empty()) b.PutAddress(RTA_DST, spec.dst);
-  if (!spec.gateway.empty()) b.PutAddress(RTA_GATEWAY, spec.gateway);
+  if (!spec.via.empty()) b.PutAddress(RTA_GATEWAY, spec.via);
   if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
   if (spec.metric) b.PutU32(RTA_PRIORITY, *spec.metric);
-  if (!spec.prefsrc.empty()) b.PutAddress(RTA_PREFSRC, spec.prefsrc);
-  return b.Take();
+  if (!spec.src.empty()) b.PutAddress(RTA_PREFSRC, spec.src);
+  return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDumpRoutes(uint8_t family, uint32_t table) {
+}  // namespace
+
+std::vector<uint8_t> BuildAddRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error) {
+  return BuildRoute(RouteOp::kAdd, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildReplaceRoute(const RouteSpec& spec, LinkResolver& resolver,
+                                       Error* error) {
+  return BuildRoute(RouteOp::kReplace, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDeleteRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error) {
+  return BuildRoute(RouteOp::kDelete, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildGetRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error) {
+  return BuildRoute(RouteOp::kGet, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildDumpRoutes(const RouteFilter& filter, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETROUTE, 0);
   auto* rtm = b.PutHeader<rtmsg>();
-  rtm->rtm_family = family;
-  if (table != 0) b.PutU32(RTA_TABLE, table);  // strict checking filters by it in the kernel
-  return b.Take();
+  rtm->rtm_family = filter.family;
+  // Strict checking filters by it in the kernel.
+  if (filter.table != 0) b.PutU32(RTA_TABLE, filter.table);
+  return b.Finish(error);
 }
 
-bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
+bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out) {
   if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) {
     return false;
   }
@@ -103,7 +123,7 @@ bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
   *out = RouteInfo{};
   out->family = rtm->rtm_family;
   out->dst_len = rtm->rtm_dst_len;
-  out->src_len = rtm->rtm_src_len;
+  out->from_len = rtm->rtm_src_len;
   out->table = rtm->rtm_table;
   out->protocol = rtm->rtm_protocol;
   out->scope = rtm->rtm_scope;
@@ -112,11 +132,14 @@ bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out) {
   attrs.U32(RTA_TABLE, &out->table);
   attrs.U32(RTA_PRIORITY, &out->metric);
   attrs.Address(RTA_DST, rtm->rtm_family, &out->dst);
-  attrs.Address(RTA_SRC, rtm->rtm_family, &out->src);
-  attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->gateway);
-  attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->prefsrc);
+  attrs.Address(RTA_SRC, rtm->rtm_family, &out->from);
+  attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->via);
+  attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->src);
   uint32_t oif = 0;
-  if (attrs.U32(RTA_OIF, &oif)) out->oif = static_cast<int32_t>(oif);
+  if (attrs.U32(RTA_OIF, &oif) && oif != 0) {
+    out->dev = static_cast<int32_t>(oif);
+    out->dev_name = resolver.NameOf(out->dev);
+  }
   return true;
 }
 

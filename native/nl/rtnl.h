@@ -1,5 +1,8 @@
 // rtnetlink codecs: request builders from specs and parsers into plain structs, for links,
 // addresses, routes, neighbours and bridge FDB entries. Pure functions, any thread.
+//
+// Every builder has one shape, Build*(spec, resolver, error) -> message, so that an operation of
+// the binding's table names its builder directly; an empty message means *error is set.
 #pragma once
 
 #include <linux/if_link.h>
@@ -21,13 +24,18 @@ struct LinkRef {
   bool empty() const { return index == 0 && name.empty(); }
 };
 
-// Turns a LinkRef into an ifindex in the namespace the request will be sent in. Implemented by
-// the namespace worker (it must run there).
-class IndexResolver {
+// The loopback device's ifindex in every namespace.
+constexpr int32_t kLoopbackIndex = 1;
+
+// Interface names <-> indexes in the namespace the request will be sent in. Implemented by the
+// namespace worker (it must run there); codec tests resolve indexes only.
+class LinkResolver {
  public:
-  virtual ~IndexResolver() = default;
+  virtual ~LinkResolver() = default;
   // The index, or 0 with *error set (ENODEV, "Cannot find device \"eth9\"").
   virtual int32_t IndexOf(const LinkRef& ref, Error* error) = 0;
+  // The name of an interface, "" when there is none (or it can't be looked up).
+  virtual std::string NameOf(int32_t index) = 0;
 };
 
 // ---- Links ----------------------------------------------------------------------------------
@@ -49,7 +57,7 @@ struct VxlanOptions {
 };
 
 struct LinkSpec {
-  LinkRef target;    // the existing link (change, delete, get); empty on create
+  LinkRef dev;       // the existing link (change); empty on create
   std::string name;  // create: the new link's name; change: rename to this
   std::string kind;  // create only: veth, bridge, macvlan, vxlan, dummy, vlan
   std::optional<uint32_t> mtu;
@@ -80,22 +88,27 @@ struct LinkInfo {
   uint32_t flags = 0;     // IFF_*
   uint8_t operstate = 0;  // IF_OPER_*
   int32_t master = 0;
+  std::string master_name;
   bool has_stats = false;
   LinkStats stats;
 };
 
+struct LinkFilter {};  // a link dump takes no filter
+
 // Errors are set only for what can't be encoded or resolved; the kernel judges the rest.
-std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, IndexResolver& resolver, Error* error);
-std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, IndexResolver& resolver, Error* error);
-std::vector<uint8_t> BuildDeleteLink(const LinkRef& target, IndexResolver& resolver, Error* error);
-std::vector<uint8_t> BuildGetLink(const LinkRef& target);  // by index, or by name (no lookup)
-std::vector<uint8_t> BuildDumpLinks();
-bool ParseLink(const nlmsghdr* nlh, LinkInfo* out);
+std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
+// By index, or by name without a lookup (the kernel looks it up: no race with a rename).
+std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDumpLinks(const LinkFilter& filter, LinkResolver& resolver, Error* error);
+// Parsers name the interfaces they mention through the resolver (in the namespace, at parse time).
+bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out);
 
 // ---- Addresses ------------------------------------------------------------------------------
 
 struct AddressSpec {
-  LinkRef link;
+  LinkRef dev;
   IpAddress local;
   uint8_t prefix_len = 0;
   IpAddress peer;       // point-to-point peer
@@ -109,46 +122,61 @@ struct AddressInfo {
   uint8_t prefix_len = 0;
   uint8_t scope = 0;
   uint32_t flags = 0;  // IFA_F_*
-  int32_t index = 0;
+  int32_t dev = 0;
+  std::string dev_name;
   IpAddress local;
   IpAddress peer;  // set only when it differs from local
   IpAddress broadcast;
   std::string label;
 };
 
-std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, IndexResolver& resolver,
-                                  Error* error);  // RTM_NEWADDR (create, excl) or RTM_DELADDR
-std::vector<uint8_t> BuildDumpAddresses(uint8_t family, int32_t index);
-bool ParseAddress(const nlmsghdr* nlh, AddressInfo* out);
+struct AddressFilter {
+  uint8_t family = 0;  // AF_UNSPEC: every family
+  LinkRef dev;         // empty: every interface
+};
+
+std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteAddress(const AddressSpec& spec, LinkResolver& resolver,
+                                        Error* error);
+std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolver& resolver,
+                                        Error* error);  // filtered in the kernel (strict checks)
+bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out);
 
 // ---- Routes ---------------------------------------------------------------------------------
 
-enum class RouteOp { kAdd, kReplace, kDelete, kGet };
-
+// One name per concept from TS to the wire: `via` is RTA_GATEWAY, `src` the preferred source
+// (RTA_PREFSRC), `from` the source prefix (RTA_SRC), `dev` the output interface (RTA_OIF).
 struct RouteSpec {
   uint8_t family = 0;
-  IpAddress dst;  // empty: the default route
+  IpAddress dst;  // empty: the default route; a route get: the address asked about
   uint8_t dst_len = 0;
-  IpAddress gateway;
+  IpAddress via;
   LinkRef dev;
   std::optional<uint8_t> scope;
   bool on_link = false;
   uint32_t table = 0;  // 0: main
   std::optional<uint32_t> metric;
-  IpAddress prefsrc;
+  IpAddress src;
+  IpAddress from;  // a route get: the source address asked about
   std::optional<uint8_t> protocol;
   std::optional<uint8_t> type;  // add: unicast unless set; delete: any unless set
+};
+
+struct RouteFilter {
+  uint8_t family = 0;
+  uint32_t table = 0;  // 0: every table
 };
 
 struct RouteInfo {
   uint8_t family = 0;
   uint8_t dst_len = 0;
   IpAddress dst;
-  uint8_t src_len = 0;
-  IpAddress src;  // RTA_SRC: a source prefix, or the `from` address of a route get
-  IpAddress gateway;
-  IpAddress prefsrc;
-  int32_t oif = 0;
+  uint8_t from_len = 0;
+  IpAddress from;  // a source prefix, or the source address of a route get's answer
+  IpAddress via;
+  IpAddress src;
+  int32_t dev = 0;
+  std::string dev_name;
   uint32_t table = 0;
   uint32_t metric = 0;
   uint8_t protocol = 0;
@@ -157,11 +185,15 @@ struct RouteInfo {
   uint32_t flags = 0;  // rtm_flags | RTNH_F_* of the nexthop
 };
 
-// Add asks the kernel to echo the route it made, so the result is exactly what it installed.
-std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, IndexResolver& resolver,
-                                Error* error);
-std::vector<uint8_t> BuildDumpRoutes(uint8_t family, uint32_t table);  // table 0: all tables
-bool ParseRoute(const nlmsghdr* nlh, RouteInfo* out);
+// Add and replace ask the kernel to echo the route it made, so the result is exactly what it
+// installed. A get is `ip route get`: the kernel answers with the route it would use.
+std::vector<uint8_t> BuildAddRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildReplaceRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildGetRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDumpRoutes(const RouteFilter& filter, LinkResolver& resolver,
+                                     Error* error);
+bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out);
 
 // ---- Neighbours and bridge FDB ------------------------------------------------------------
 
@@ -175,16 +207,25 @@ struct NeighborSpec {
 
 struct NeighborInfo {
   uint8_t family = 0;
-  int32_t index = 0;
+  int32_t dev = 0;
+  std::string dev_name;
   uint16_t state = 0;  // NUD_*
   uint8_t flags = 0;   // NTF_*
   IpAddress ip;
   std::vector<uint8_t> mac;
 };
 
-std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, IndexResolver& resolver,
-                                   Error* error);
-std::vector<uint8_t> BuildDumpNeighbors(uint8_t family, int32_t index);
-bool ParseNeighbor(const nlmsghdr* nlh, NeighborInfo* out);
+struct NeighborFilter {
+  uint8_t family = 0;  // AF_BRIDGE: the FDB
+  LinkRef dev;
+};
+
+std::vector<uint8_t> BuildAddNeighbor(const NeighborSpec& spec, LinkResolver& resolver,
+                                      Error* error);
+std::vector<uint8_t> BuildDeleteNeighbor(const NeighborSpec& spec, LinkResolver& resolver,
+                                         Error* error);
+std::vector<uint8_t> BuildDumpNeighbors(const NeighborFilter& filter, LinkResolver& resolver,
+                                        Error* error);
+bool ParseNeighbor(const nlmsghdr* nlh, LinkResolver& resolver, NeighborInfo* out);
 
 }  // namespace nl

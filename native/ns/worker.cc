@@ -21,24 +21,19 @@ Context::~Context() {
 
 nl::Error Context::Enter(const NamespaceSpec& spec, EnteredNamespace* out) {
   if (nl::Error e = EnterNamespace(spec, out)) return e;
-  nl::Error error;
-  route_ = nl::Socket::Open(NETLINK_ROUTE, &error);
   ioctl_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (error || ioctl_fd_ < 0) {
-    if (!error) error = nl::Error{errno, "cannot open a socket in the namespace"};
-    route_.reset();
-    close(out->fd);
-    out->fd = -1;
-    if (spec.create) RemoveNamespaceFile(out->path);
-  }
+  if (ioctl_fd_ >= 0) return {};
+  nl::Error error{errno, "cannot open a socket in the namespace"};
+  close(out->fd);
+  out->fd = -1;
+  if (spec.create) RemoveNamespaceFile(out->path);
   return error;
 }
 
-void Context::ReplaceRouteSocket() {
-  nl::Error error;
-  auto fresh = nl::Socket::Open(NETLINK_ROUTE, &error);
-  // If even a new socket can't be had, keep the old one: the next request reports the failure.
-  if (fresh != nullptr) route_ = std::move(fresh);
+nl::Socket* Context::SocketFor(int protocol, nl::Error* error) {
+  std::unique_ptr<nl::Socket>& socket = sockets_[protocol];
+  if (socket == nullptr) socket = nl::Socket::Open(protocol, error);
+  return socket.get();
 }
 
 int32_t Context::IndexOf(const nl::LinkRef& ref, nl::Error* error) {
@@ -52,7 +47,7 @@ int32_t Context::IndexOf(const nl::LinkRef& ref, nl::Error* error) {
   return 0;
 }
 
-const std::string& Context::NameOf(int32_t index) {
+std::string Context::NameOf(int32_t index) {
   auto found = names_.find(index);
   if (found != names_.end()) return found->second;
   ifreq ifr{};
@@ -157,8 +152,11 @@ void Worker::RunPipelined(std::deque<std::unique_ptr<Job>>& jobs) {
   std::vector<std::unique_ptr<Job>> batch;
   std::vector<nl::Request*> requests;
   context_.ForgetNames();
-  const size_t max_batch = context_.route().max_batch();
-  while (!jobs.empty() && !jobs.front()->exclusive()) {
+  const int protocol = jobs.front()->protocol;
+  nl::Error no_socket;
+  nl::Socket* socket = context_.SocketFor(protocol, &no_socket);
+  const size_t max_batch = socket != nullptr ? socket->max_batch() : SIZE_MAX;
+  while (!jobs.empty() && !jobs.front()->exclusive() && jobs.front()->protocol == protocol) {
     Job& job = *jobs.front();
     job.Prepare(context_);
     if (!job.error && !requests.empty() && requests.size() + job.requests.size() > max_batch) {
@@ -172,8 +170,10 @@ void Worker::RunPipelined(std::deque<std::unique_ptr<Job>>& jobs) {
     jobs.pop_front();
     if (batch.back()->changes_links) break;
   }
-  if (nl::Error failed = context_.route().Transact(requests.data(), requests.size())) {
-    context_.ReplaceRouteSocket();
+  if (socket == nullptr) {
+    for (nl::Request* r : requests) r->error = no_socket;
+  } else if (socket->Transact(requests.data(), requests.size())) {
+    context_.DropSocket(protocol);
   }
   for (auto& job : batch) {
     if (!job->error) job->Finish(context_);

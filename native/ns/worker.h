@@ -1,13 +1,15 @@
 // The namespace worker: one std::thread per open sandbox. It enters the namespace once, owns
-// that namespace's netlink socket, and runs the sandbox's jobs in submission order. Consecutive
-// netlink jobs are pipelined: their requests go out in one sendmsg and each ACK is matched by
-// sequence number. The worker never starts threads (they would inherit the namespace).
+// that namespace's netlink sockets (one per protocol), and runs the sandbox's jobs in submission
+// order. Consecutive netlink jobs of one protocol are pipelined: their requests go out in one
+// sendmsg and each ACK is matched by sequence number. The worker never starts threads (they
+// would inherit the namespace).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,22 +23,25 @@
 namespace ns {
 
 // What a job sees of its namespace. Worker thread only.
-class Context : public nl::IndexResolver {
+class Context : public nl::LinkResolver {
  public:
   ~Context() override;
-  // Enters (or creates) the namespace and opens the sockets there.
+  // Enters (or creates) the namespace and opens the socket for name lookups there.
   nl::Error Enter(const NamespaceSpec& spec, EnteredNamespace* out);
-  nl::Socket& route() { return *route_; }
-  // After a socket-level failure: the old socket's state is unknown, so it is never reused.
-  void ReplaceRouteSocket();
+  // The netlink socket of `protocol` (NETLINK_ROUTE, NETLINK_NETFILTER) in this namespace,
+  // opened when first needed; nullptr with *error set when it can't be opened.
+  nl::Socket* SocketFor(int protocol, nl::Error* error);
+  // After a socket-level failure the socket's state is unknown, so it is never reused: the
+  // next request of that protocol opens a fresh one.
+  void DropSocket(int protocol) { sockets_.erase(protocol); }
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override;
-  // The name of an interface, "" when there is none. Looked up once per batch: the worker
-  // forgets the names before each batch, so a rename between batches is always seen.
-  const std::string& NameOf(int32_t index);
+  // Looked up once per batch: the worker forgets the names before each batch, so a rename
+  // between batches is always seen.
+  std::string NameOf(int32_t index) override;
   void ForgetNames() { names_.clear(); }
 
  private:
-  std::unique_ptr<nl::Socket> route_;
+  std::map<int, std::unique_ptr<nl::Socket>> sockets_;  // by netlink protocol
   int ioctl_fd_ = -1;  // an AF_INET socket of this namespace, for name <-> index lookups
   std::unordered_map<int32_t, std::string> names_;
 };
@@ -52,6 +57,7 @@ class Job {
   virtual void Finish(Context&) {}
   virtual void Run(Context&) {}
 
+  int protocol = NETLINK_ROUTE;  // the socket this job's requests go to
   std::vector<nl::Request> requests;
   nl::Error error;
   // Set by jobs that create, rename, move or delete links: the batch ends after them so that

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NetsandboxError, NotFoundError, Sandbox } from '../../lib/index.js';
-import { handleOf } from '../../lib/sandbox.js';
+import { handleOf } from '../../lib/request.js';
 import { ip, uniqueName } from '../support/oracle.js';
 
 let host: Sandbox;

@@ -53,7 +53,7 @@ describe('the native handle', () => {
     const closing = h.close();
     await entering;
     await closing;
-    await expect(h.links()).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+    await expect(h.links({})).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
     await binding.removeNamespaceFile(`/run/netns/${name}`);
   });
 
@@ -68,7 +68,7 @@ describe('the native handle', () => {
 
   it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
     const h = new binding.SandboxHandle();
-    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => h.links()));
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => h.links({})));
     expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'ERR_SANDBOX_CLOSED')).toBe(true);
   });
 });

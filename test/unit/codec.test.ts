@@ -10,7 +10,7 @@ const hex = (...parts: string[]) => parts.join('').replace(/\s+/g, '');
 
 describe('request builders', () => {
   it('encodes `ip route add 198.51.100.0/24 via 192.0.2.1 dev 2` with echo and RTA_TABLE', () => {
-    const bytes = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, gateway: '192.0.2.1', dev: 2 });
+    const bytes = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, via: '192.0.2.1', dev: 2 });
     expect(bytes.toString('hex')).toBe(hex(
       '3c000000 1800 0806 00000000 00000000', // len 60, RTM_NEWROUTE, CREATE|EXCL|ECHO
       '02 18 00 00 fe 03 00 01 00000000', // AF_INET /24, table main, proto boot, scope universe, unicast
@@ -23,13 +23,13 @@ describe('request builders', () => {
 
   it('gives a gateway-less route scope link, as iproute2 does', () => {
     const [route] = decode(encode('addRoute', { family: 6, dst: '2001:db8::', dstLength: 64, dev: 3 }));
-    expect(route).toMatchObject({ message: 'route', family: 6, dst: '2001:db8::/64', scope: 253, oif: 3 });
+    expect(route).toMatchObject({ message: 'route', family: 6, dst: '2001:db8::/64', scope: 253, devIndex: 3 });
   });
 
   it('marks on-link gateways with RTNH_F_ONLINK', () => {
-    const bytes = encode('addRoute', { family: 4, gateway: '169.254.1.1', dev: 2, onLink: true });
+    const bytes = encode('addRoute', { family: 4, via: '169.254.1.1', dev: 2, onLink: true });
     expect(bytes.readUInt32LE(16 + 8)).toBe(4); // rtm_flags
-    expect(decode(bytes)[0]).toMatchObject({ dst: 'default', gateway: '169.254.1.1', scope: 0 });
+    expect(decode(bytes)[0]).toMatchObject({ dst: 'default', via: '169.254.1.1', scope: 0 });
   });
 
   it('deletes with scope nowhere and no protocol, so unset fields match any route', () => {
@@ -40,7 +40,7 @@ describe('request builders', () => {
   });
 
   it('encodes `ip addr add 192.0.2.2/24 dev 2` like iproute2 (IFA_LOCAL, then IFA_ADDRESS)', () => {
-    expect(encode('addAddress', { link: 2, local: '192.0.2.2', prefixLength: 24 }).toString('hex')).toBe(hex(
+    expect(encode('addAddress', { dev: 2, local: '192.0.2.2', prefixLength: 24 }).toString('hex')).toBe(hex(
       '28000000 1400 0006 00000000 00000000', // RTM_NEWADDR, CREATE|EXCL
       '02 18 00 00 02000000', // AF_INET /24, flags 0, scope universe, index 2
       '0800 0200 c0000202', // IFA_LOCAL
@@ -49,7 +49,7 @@ describe('request builders', () => {
   });
 
   it('puts nodad in both the legacy flags byte and IFA_FLAGS', () => {
-    const bytes = encode('addAddress', { link: 2, local: '2001:db8::2', prefixLength: 64, noDad: true });
+    const bytes = encode('addAddress', { dev: 2, local: '2001:db8::2', prefixLength: 64, noDad: true });
     expect(bytes[18]).toBe(0x02);
     expect(bytes.subarray(bytes.length - 8).toString('hex')).toBe('0800080002000000');
   });
@@ -86,10 +86,30 @@ describe('request builders', () => {
   });
 
   it('encodes a rename plus move (IFLA_IFNAME with the link index)', () => {
-    const bytes = encode('changeLink', { target: 7, name: 'eth1', up: true });
+    const bytes = encode('changeLink', { dev: 7, name: 'eth1', up: true });
     expect(bytes.readInt32LE(20)).toBe(7);
     expect(bytes.readUInt32LE(24)).toBe(1); // IFF_UP in flags
     expect(bytes.readUInt32LE(28)).toBe(1); // and in change
+  });
+
+  // One name per concept: `src` is the preferred source (RTA_PREFSRC = 7) in every operation,
+  // `from` the source address or prefix (RTA_SRC = 2).
+  it('sends src as RTA_PREFSRC and from as RTA_SRC', () => {
+    const attributes = (bytes: Buffer) => {
+      const found: number[] = [];
+      for (let at = 28; at + 4 <= bytes.length; at += (bytes.readUInt16LE(at) + 3) & ~3) found.push(bytes.readUInt16LE(at + 2));
+      return found;
+    };
+    const added = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2, src: '192.0.2.1' });
+    expect(attributes(added)).toContain(7);
+    expect(attributes(added)).not.toContain(2);
+    const asked = encode('getRoute', { family: 4, dst: '198.51.100.7', from: '192.0.2.1' });
+    expect(attributes(asked)).toEqual([1, 2]); // RTA_DST, RTA_SRC
+    expect(asked[17]).toBe(32); // rtm_src_len: a full-length source
+    const answer = Buffer.from(asked);
+    answer.writeUInt16LE(24, 4); // as an RTM_NEWROUTE answer: RTA_SRC comes back as `from`
+    expect(decode(answer)[0]).toMatchObject({ dst: '198.51.100.7/32', from: '192.0.2.1/32' });
+    expect(decode(answer)[0]).not.toHaveProperty('src');
   });
 
   it('refuses names the binding cannot resolve outside a namespace', () => {
@@ -116,15 +136,15 @@ describe('decoders', () => {
   });
 
   it('round-trips routes, addresses and neighbours through the parsers', () => {
-    const route = encode('replaceRoute', { family: 6, dst: '2001:db8:1::', dstLength: 48, gateway: 'fe80::1', dev: 2, metric: 1024, table: 100, src: '2001:db8::2' });
+    const route = encode('replaceRoute', { family: 6, dst: '2001:db8:1::', dstLength: 48, via: 'fe80::1', dev: 2, metric: 1024, table: 100, src: '2001:db8::2' });
     expect(decode(route)[0]).toEqual({
-      message: 'route', family: 6, dst: '2001:db8:1::/48', gateway: 'fe80::1', src: '2001:db8::2', oif: 2, table: 100,
+      message: 'route', family: 6, dst: '2001:db8:1::/48', via: 'fe80::1', src: '2001:db8::2', devIndex: 2, table: 100,
       metric: 1024, protocol: 3, scope: 0, type: 1, flags: 0,
     });
-    const address = encode('addAddress', { link: 2, local: '192.0.2.1', prefixLength: 32, peer: '192.0.2.254' });
-    expect(decode(address)[0]).toMatchObject({ message: 'address', address: '192.0.2.1', peer: '192.0.2.254', prefixLength: 32, index: 2 });
+    const address = encode('addAddress', { dev: 2, local: '192.0.2.1', prefixLength: 32, peer: '192.0.2.254' });
+    expect(decode(address)[0]).toMatchObject({ message: 'address', address: '192.0.2.1', peer: '192.0.2.254', prefixLength: 32, devIndex: 2 });
     const neighbor = encode('addNeighbor', { dev: 5, ip: '2001:db8::9', mac: '02:00:00:00:00:09' });
-    expect(decode(neighbor)[0]).toMatchObject({ message: 'neighbor', family: 6, ip: '2001:db8::9', mac: '02:00:00:00:00:09', index: 5, state: 2 });
+    expect(decode(neighbor)[0]).toMatchObject({ message: 'neighbor', family: 6, ip: '2001:db8::9', mac: '02:00:00:00:00:09', devIndex: 5, state: 2 });
   });
 
   it('skips truncated attributes and unknown message types instead of failing', () => {

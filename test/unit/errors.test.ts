@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { ExistsError, NetsandboxError, NotFoundError, PermissionError } from '../../lib/errors.js';
-import { fromNative } from '../../lib/errors.js';
+import { ExistsError, NetsandboxError, NotFoundError, PermissionError, toError, UnsupportedError } from '../../lib/errors.js';
+
 
 const context = { operation: 'addRoute', sandbox: 'web-1', target: '198.51.100.0/24 via 192.0.2.1' };
 
 describe('error mapping', () => {
   it('formats kernel errors with operation, target, sandbox, extack and code', () => {
     const raw = Object.assign(new Error('Nexthop has invalid gateway'), { code: 'EINVAL', errno: 22, extack: 'Nexthop has invalid gateway' });
-    const e = fromNative(raw, context) as NetsandboxError;
+    const e = toError(raw, context) as NetsandboxError;
     expect(e).toBeInstanceOf(NetsandboxError);
     expect(e.message).toBe('addRoute 198.51.100.0/24 via 192.0.2.1 in sandbox web-1: Nexthop has invalid gateway (EINVAL)');
     expect(e).toMatchObject({ code: 'EINVAL', errno: 22, operation: 'addRoute', sandbox: 'web-1', extack: 'Nexthop has invalid gateway' });
@@ -16,19 +16,27 @@ describe('error mapping', () => {
 
   it('picks the subclass callers branch on', () => {
     const raw = (code: string, errno: number) => Object.assign(new Error(code), { code, errno });
-    expect(fromNative(raw('EEXIST', 17), context)).toBeInstanceOf(ExistsError);
-    for (const code of ['ENOENT', 'ENODEV', 'ESRCH']) expect(fromNative(raw(code, 2), context)).toBeInstanceOf(NotFoundError);
-    const denied = fromNative(raw('EPERM', 1), context);
+    expect(toError(raw('EEXIST', 17), context)).toBeInstanceOf(ExistsError);
+    for (const code of ['ENOENT', 'ENODEV', 'ESRCH']) expect(toError(raw(code, 2), context)).toBeInstanceOf(NotFoundError);
+    const denied = toError(raw('EPERM', 1), context);
     expect(denied).toBeInstanceOf(PermissionError);
     expect(denied.message).toMatch(/CAP_NET_ADMIN/);
-    expect(fromNative(raw('EPERM', 1), { operation: 'create', sandbox: 'x' }).message).toMatch(/CAP_SYS_ADMIN/);
+    expect(toError(raw('EPERM', 1), { operation: 'create', sandbox: 'x' }).message).toMatch(/CAP_SYS_ADMIN/);
   });
 
   it('keeps library codes and passes argument errors through', () => {
-    const closed = fromNative(Object.assign(new Error('the sandbox is closed'), { code: 'ERR_SANDBOX_CLOSED' }), context) as NetsandboxError;
+    const closed = toError(Object.assign(new Error('the sandbox is closed'), { code: 'ERR_SANDBOX_CLOSED' }), context) as NetsandboxError;
     expect(closed.code).toBe('ERR_SANDBOX_CLOSED');
     expect(closed.errno).toBeUndefined();
     const type = new TypeError('bad');
-    expect(fromNative(type, context)).toBe(type);
+    expect(toError(type, context)).toBe(type);
+  });
+
+  it('maps a missing kernel feature to UnsupportedError, worded by the area that knows why', () => {
+    const raw = Object.assign(new Error('Operation not supported'), { code: 'EOPNOTSUPP', errno: 95 });
+    const e = toError(raw, { operation: 'createDummy', sandbox: 'x', target: 'd0' }, (code) => (code === 'EOPNOTSUPP' ? 'no dummy driver' : undefined));
+    expect(e).toBeInstanceOf(UnsupportedError);
+    expect(e.message).toBe('createDummy d0 in sandbox x: no dummy driver (EOPNOTSUPP)');
+    expect(toError(raw, context).message).toMatch(/: Operation not supported \(EOPNOTSUPP\)$/);
   });
 });

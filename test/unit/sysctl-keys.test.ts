@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { entriesOf, formatKey, interfaceKey, namespaceKey, sysctlValue } from '../../lib/sysctl.js';
+
+// Pure string parsing: the module must load without the compiled addon. If lib/sysctl.ts reached
+// lib/native.ts at run time again (an import cycle through sandbox.ts did), this file would fail
+// to load.
+vi.mock('../../lib/native.js', () => {
+  throw new Error('lib/sysctl.ts loaded the native addon');
+});
 
 describe('namespace-wide keys', () => {
   it('takes dotted and slash forms below net', () => {

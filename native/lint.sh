@@ -1,0 +1,10 @@
+#!/bin/sh
+# clang-tidy over native/ with the checks in .clang-tidy (warnings are errors): `npm run lint`.
+set -eu
+cd "$(dirname "$0")/.."
+node_headers=$(node -p "require('path').resolve(process.execPath, '../../include/node')")
+addon_api=$(node -p "require('node-addon-api').include_dir")
+# shellcheck disable=SC2046
+clang-tidy --quiet native/nl/*.cc native/ns/*.cc native/binding/*.cc -- \
+  -std=c++17 -fexceptions -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -D_GNU_SOURCE \
+  -I"$node_headers" -I"$addon_api" $(pkg-config --cflags libmnl)

@@ -1,6 +1,6 @@
 // The one path from an object (a Sandbox, or an Interface, Route or sysctl view of one) to its
 // sandbox's native handle, and from the binding's failures to typed errors. Object files import
-// this module, never each other at run time (the lint rule import-x/no-cycle keeps it so).
+// this module, never each other at run time (`npm run lint:cycles` keeps it so).
 import { toError } from './errors.js';
 import type { Interface } from './interface.js';
 import type { LinkRef, NativeSandboxHandle } from './native.js';

@@ -3,8 +3,9 @@
 //
 // The input is treated the way Socket::Transact / Socket::Dump treat a datagram: walked with
 // nl::ForEachMessage, each message given to ParseAck and to every Parse* decoder, and the
-// decoded values formatted the way native/binding/convert.cc formats them. The replies a
-// request collects (AppendMessage: NLMSG_ALIGN'ed copies) are walked again the way
+// decoded values formatted the way native/binding/convert.cc formats them. The parsers name
+// interfaces through a fake LinkResolver, and the names they report must be the resolver's. The
+// replies a request collects (AppendMessage: NLMSG_ALIGN'ed copies) are walked again the way
 // RequestJob::Finish / DumpJob::Run do.
 #include <cstddef>
 #include <cstdint>
@@ -28,39 +29,73 @@ void Consume(const nl::IpAddress& a) {
   Consume(a.ToString());
 }
 
+// The name the resolver gives an index: "if<index>", or "" for none (0 and negative, like the
+// worker's Context::NameOf). Parsers must report exactly what the resolver said.
+std::string FakeName(int32_t index) { return index > 0 ? "if" + std::to_string(index) : ""; }
+
+// Parsers only name indexes they read; they never look a name up.
+class FakeResolver : public nl::LinkResolver {
+ public:
+  int32_t IndexOf(const nl::LinkRef&, nl::Error*) override {
+    fprintf(stderr, "a parser called LinkResolver::IndexOf\n");
+    __builtin_trap();
+  }
+  std::string NameOf(int32_t index) override { return FakeName(index); }
+};
+
+void CheckName(const std::string& got, int32_t index) {
+  if (got != FakeName(index)) {
+    fprintf(stderr, "parser reported name \"%s\" for index %d, the resolver says \"%s\"\n",
+            got.c_str(), index, FakeName(index).c_str());
+    __builtin_trap();
+  }
+}
+
 void DecodeOne(const nlmsghdr* nlh) {
   // What codec.cc's decode() and the worker do with each message.
+  FakeResolver resolver;
   nl::Error e = nl::ParseAck(nlh);
   Consume(e.message);
   if (e.code != 0) Consume(nl::ErrnoName(e.code));
 
   nl::LinkInfo link;
-  if (nl::ParseLink(nlh, &link)) {
+  if (nl::ParseLink(nlh, resolver, &link)) {
     Consume(link.name);
     Consume(link.kind);
     Consume(nl::FormatMac(link.mac.data(), link.mac.size()));
+    // The master's name only when there is a master.
+    CheckName(link.master_name, link.master);
+    Consume(link.master_name);
     sink = sink + link.mtu + link.flags + link.operstate + link.master + link.stats.collisions;
   }
   nl::AddressInfo address;
-  if (nl::ParseAddress(nlh, &address)) {
+  if (nl::ParseAddress(nlh, resolver, &address)) {
     Consume(address.local);
     Consume(address.peer);
     Consume(address.broadcast);
     Consume(address.label);
-    sink = sink + address.flags + address.prefix_len + address.scope + address.index;
+    CheckName(address.dev_name, address.dev);
+    Consume(address.dev_name);
+    sink = sink + address.flags + address.prefix_len + address.scope + address.dev;
   }
   nl::RouteInfo route;
-  if (nl::ParseRoute(nlh, &route)) {
+  if (nl::ParseRoute(nlh, resolver, &route)) {
     Consume(route.dst);
-    Consume(route.gateway);
-    Consume(route.prefsrc);
-    sink = sink + route.table + route.metric + route.oif + route.flags + route.type;
+    Consume(route.from);
+    Consume(route.via);
+    Consume(route.src);
+    CheckName(route.dev_name, route.dev);
+    Consume(route.dev_name);
+    sink = sink + route.table + route.metric + route.dev + route.flags + route.type +
+           route.dst_len + route.from_len + route.protocol + route.scope;
   }
   nl::NeighborInfo neighbor;
-  if (nl::ParseNeighbor(nlh, &neighbor)) {
+  if (nl::ParseNeighbor(nlh, resolver, &neighbor)) {
     Consume(neighbor.ip);
     Consume(nl::FormatMac(neighbor.mac.data(), neighbor.mac.size()));
-    sink = sink + neighbor.state + neighbor.flags + neighbor.index;
+    CheckName(neighbor.dev_name, neighbor.dev);
+    Consume(neighbor.dev_name);
+    sink = sink + neighbor.state + neighbor.flags + neighbor.dev;
   }
 }
 

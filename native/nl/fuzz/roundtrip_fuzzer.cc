@@ -1,12 +1,15 @@
 // libFuzzer target: specs built from fuzz input go through the Build* encoders and back through
 // the Parse* decoders, and arbitrary attribute sequences go through MessageBuilder and back
-// through AttributeTable. Traps when a value does not survive the round trip or the builder
-// writes past its buffer (ASan) / reports success for something it dropped.
+// through AttributeTable. Traps when a value does not survive the round trip, the builder
+// writes past its buffer (ASan), reports success for something it dropped, or reports an
+// overflow (or none) other than the one the puts add up to.
 //
 // First input byte selects the mode (mod 5): 0 raw builder, 1 link, 2 address, 3 route, 4 neigh.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/veth.h>
 
@@ -28,17 +31,32 @@ namespace {
     }                                                                                      \
   } while (0)
 
-// Names resolve to a deterministic index; "" or names starting with 'x' do not exist.
-class FakeResolver : public nl::IndexResolver {
+// Whether the fake resolver knows a reference: "" or names starting with 'x' do not exist.
+bool Resolvable(const nl::LinkRef& ref) {
+  return ref.index != 0 || (!ref.name.empty() && ref.name[0] != 'x');
+}
+
+// The index the fake resolver gives a resolvable reference.
+int32_t IndexFor(const nl::LinkRef& ref) {
+  return ref.index != 0 ? ref.index : 100 + static_cast<int32_t>(ref.name.size());
+}
+
+// The name the fake resolver gives an index: "if<index>", or "" for none (0 and negative, like
+// the worker's Context::NameOf). Parsers must report exactly this.
+std::string FakeName(int32_t index) { return index > 0 ? "if" + std::to_string(index) : ""; }
+
+class FakeResolver : public nl::LinkResolver {
  public:
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override {
-    if (ref.index != 0) return ref.index;
-    if (ref.name.empty() || ref.name[0] == 'x') {
+    lookups++;
+    if (!Resolvable(ref)) {
       *error = nl::Error{ENODEV, "Cannot find device \"" + ref.name + "\""};
       return 0;
     }
-    return 100 + static_cast<int32_t>(ref.name.size());
+    return IndexFor(ref);
   }
+  std::string NameOf(int32_t index) override { return FakeName(index); }
+  int lookups = 0;
 };
 
 nl::IpAddress Ip(FuzzedDataProvider& in, uint8_t family) {
@@ -49,6 +67,11 @@ nl::IpAddress Ip(FuzzedDataProvider& in, uint8_t family) {
   b.resize(a.size(), 0);
   memcpy(a.bytes, b.data(), a.size());
   return a;
+}
+
+// Same family and bytes (both empty counts as the same).
+bool SameIp(const nl::IpAddress& a, const nl::IpAddress& b) {
+  return a.family == b.family && memcmp(a.bytes, b.bytes, sizeof a.bytes) == 0;
 }
 
 uint8_t Family(FuzzedDataProvider& in, bool allow_none = true) {
@@ -72,13 +95,42 @@ nl::LinkRef Ref(FuzzedDataProvider& in) {
   return r;
 }
 
+// A dump filter's interface: none, the spec's own, or another one.
+nl::LinkRef FilterRef(FuzzedDataProvider& in, const nl::LinkRef& own) {
+  switch (in.ConsumeIntegralInRange<int>(0, 2)) {
+    case 1:
+      return own;
+    case 2:
+      return Ref(in);
+    default:
+      return {};
+  }
+}
+
 // The first message of a concatenation, or nullptr.
 const nlmsghdr* First(const std::vector<uint8_t>& m) {
   if (m.size() < sizeof(nlmsghdr)) return nullptr;
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(m.data());
-  CHECK(nlh->nlmsg_len == m.size());  // Take() returns exactly one message
+  CHECK(nlh->nlmsg_len == m.size());  // Finish() returns exactly one message
   CHECK(mnl_nlmsg_ok(nlh, static_cast<int>(m.size())));
+  CHECK(nl::MessageFits(nlh, m.size()));
   return nlh;
+}
+
+// A builder's outcome: a message and no error, or no message and the error that explains it —
+// ENODEV when a reference it needed does not resolve, else EMSGSIZE (the only thing that can't
+// be encoded). Returns whether there is a message.
+bool Built(const std::vector<uint8_t>& m, const nl::Error& error, bool unresolvable) {
+  if (m.empty()) {
+    CHECK(error);
+    CHECK(error.code == (unresolvable ? ENODEV : EMSGSIZE));
+    CHECK(!error.message.empty());
+    return false;
+  }
+  CHECK(!unresolvable);  // a reference that does not resolve was dropped
+  CHECK(!error);
+  CHECK(First(m) != nullptr);
+  return true;
 }
 
 // Builder output re-read as a reply: Parse* expects NEW* types.
@@ -94,48 +146,65 @@ void RawBuilder(FuzzedDataProvider& in) {
   size_t capacity = in.ConsumeIntegralInRange<size_t>(sizeof(nlmsghdr) + sizeof(rtmsg), 4096);
   nl::MessageBuilder b(RTM_NEWROUTE, 0, capacity);
   b.PutHeader<rtmsg>()->rtm_family = AF_INET;
+  // What the message must add up to: every put that fits grows it, one that does not makes
+  // Finish fail (and later puts, even ones that fit, do not undo that).
+  size_t length = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtmsg));
+  bool overflow = false;
+  auto room = [&](size_t need) {
+    if (length + need > capacity) {
+      overflow = true;
+      return false;
+    }
+    length += need;
+    return true;
+  };
+  enum Kind { kBytes, kU32, kString, kNest, kBe16 };
   struct Put {
     uint16_t type;
+    Kind kind;
     std::vector<uint8_t> data;
   };
-  std::vector<Put> puts;  // those that must be readable afterwards
+  std::vector<Put> puts;  // top-level ones, that must be readable afterwards
   std::vector<nlattr*> nests;
-  while (in.remaining_bytes() > 0 && !b.overflowed()) {
+  bool attributes = true;  // false once raw bytes went to the top level
+  while (in.remaining_bytes() > 0) {
     uint16_t type = in.ConsumeIntegralInRange<uint16_t>(1, 40);
     switch (in.ConsumeIntegralInRange<int>(0, 6)) {
       case 0: {
         std::vector<uint8_t> data =
             in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 300));
         b.Put(type, data.data(), data.size());
-        if (nests.empty()) puts.push_back({type, data});
+        room(MNL_ATTR_HDRLEN + MNL_ALIGN(data.size()));
+        if (nests.empty()) puts.push_back({type, kBytes, data});
         break;
       }
       case 1: {
         uint32_t v = in.ConsumeIntegral<uint32_t>();
         b.PutU32(type, v);
+        room(MNL_ATTR_HDRLEN + 4);
         std::vector<uint8_t> data(4);
         memcpy(data.data(), &v, 4);
-        if (nests.empty()) puts.push_back({type, data});
+        if (nests.empty()) puts.push_back({type, kU32, data});
         break;
       }
       case 2: {
         std::string s = in.ConsumeRandomLengthString(100);
         b.PutString(type, s);
         std::string z = CString(s);
+        room(MNL_ATTR_HDRLEN + MNL_ALIGN(z.size() + 1));
         std::vector<uint8_t> data(z.begin(), z.end());
         data.push_back(0);
-        if (nests.empty()) puts.push_back({type, data});
+        if (nests.empty()) puts.push_back({type, kString, data});
         break;
       }
-      case 3:
-        if (nests.empty()) {
-          // Anything put at top level with this type before is shadowed by the nest.
-          puts.push_back({type, {}});
-          puts.back().data.clear();
-          puts.back().type = static_cast<uint16_t>(type | 0x8000);  // marker: a nest
-        }
-        nests.push_back(b.NestStart(type));
+      case 3: {
+        // Anything put at top level with this type before is shadowed by the nest.
+        if (nests.empty()) puts.push_back({type, kNest, {}});
+        nlattr* nest = b.NestStart(type);
+        CHECK((nest != nullptr) == room(MNL_ATTR_HDRLEN));
+        nests.push_back(nest);
         break;
+      }
       case 4:
         if (!nests.empty()) {
           b.NestEnd(nests.back());
@@ -147,16 +216,19 @@ void RawBuilder(FuzzedDataProvider& in) {
             in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 40));
         uint8_t none = 0;  // PutRaw memcpy's: never hand it a null pointer, even for 0 bytes
         b.PutRaw(data.empty() ? &none : data.data(), data.size());
-        if (nests.empty()) return;  // raw bytes at top level are not attributes: stop checking
+        room(MNL_ALIGN(data.size()));
+        // Raw bytes at top level are not attributes: stop checking them (not the length).
+        if (nests.empty()) attributes = false;
         break;
       }
       case 6: {
         uint16_t v = in.ConsumeIntegral<uint16_t>();
         b.PutBe16(type, v);
+        room(MNL_ATTR_HDRLEN + 4);
         uint16_t be = htons(v);
         std::vector<uint8_t> data(2);
         memcpy(data.data(), &be, 2);
-        if (nests.empty()) puts.push_back({type, data});
+        if (nests.empty()) puts.push_back({type, kBe16, data});
         break;
       }
     }
@@ -165,30 +237,62 @@ void RawBuilder(FuzzedDataProvider& in) {
     b.NestEnd(nests.back());
     nests.pop_back();
   }
-  const bool overflowed = b.overflowed();
-  std::vector<uint8_t> m = b.Take();
+  nl::Error error;
+  std::vector<uint8_t> m = b.Finish(&error);
+  if (overflow) {
+    // No overflow goes unnoticed, not even one followed by puts that fit.
+    CHECK(m.empty());
+    CHECK(error.code == EMSGSIZE);
+    return;
+  }
+  CHECK(!error);
   CHECK(m.size() <= capacity);
+  CHECK(m.size() == length);
   const nlmsghdr* nlh = First(m);
   CHECK(nlh != nullptr);
-  if (overflowed) return;  // what was put before the overflow is there, the rest is not
+  CHECK(nlh->nlmsg_type == RTM_NEWROUTE);
+  CHECK(static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh))->rtm_family == AF_INET);
+  if (!attributes) return;
   nl::AttributeTable t(40);
   t.ParseMessage(nlh, sizeof(rtmsg));
   // The last put of each type wins (AttributeTable keeps the last occurrence).
   for (size_t i = 0; i < puts.size(); i++) {
     const Put& p = puts[i];
-    uint16_t type = p.type & 0x7fff;
     bool later = false;
-    for (size_t j = i + 1; j < puts.size(); j++) later |= (puts[j].type & 0x7fff) == type;
+    for (size_t j = i + 1; j < puts.size(); j++) later |= puts[j].type == p.type;
     if (later) continue;
-    const nlattr* a = t.get(type);
+    const nlattr* a = t.get(p.type);
     CHECK(a != nullptr);
-    if (p.type & 0x8000) {
-      CHECK(mnl_attr_get_type(a) == type);
-      continue;
-    }
+    CHECK(mnl_attr_get_type(a) == p.type);
+    if (p.kind == kNest) continue;
     std::vector<uint8_t> got;
-    CHECK(t.Bytes(type, &got));
+    CHECK(t.Bytes(p.type, &got));
     CHECK(got == p.data);
+    // The typed reads agree with the typed puts.
+    if (p.kind == kU32) {
+      uint32_t v = 0, want = 0;
+      memcpy(&want, p.data.data(), 4);
+      CHECK(t.U32(p.type, &v) && v == want);
+    } else if (p.kind == kBe16) {
+      uint16_t v = 0, want = 0;
+      memcpy(&want, p.data.data(), 2);
+      CHECK(t.Be16(p.type, &v) && v == ntohs(want));
+    } else if (p.kind == kString) {
+      std::string s;
+      CHECK(t.String(p.type, &s));
+      CHECK(s == std::string(reinterpret_cast<const char*>(p.data.data())));
+    }
+  }
+}
+
+// The master a spec asks for, as ParseLink must report it: index and the resolver's name.
+void CheckMaster(const nl::LinkSpec& spec, const nl::LinkInfo& info) {
+  if (spec.set_master && !spec.master.empty()) {
+    CHECK(info.master == IndexFor(spec.master));
+    CHECK(info.master_name == FakeName(info.master));
+  } else {  // not set, or detach (IFLA_MASTER 0)
+    CHECK(info.master == 0);
+    CHECK(info.master_name.empty());
   }
 }
 
@@ -217,26 +321,33 @@ void Link(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.vxlan.parent = Ref(in);
   if (in.ConsumeBool()) spec.vxlan.learning = in.ConsumeBool();
 
+  const bool bad_master = spec.set_master && !spec.master.empty() && !Resolvable(spec.master);
+  const bool vxlan_parent = spec.kind == "vxlan" && !spec.vxlan.parent.empty();
   nl::Error error;
   std::vector<uint8_t> m = nl::BuildCreateLink(spec, resolver, &error);
-  if (m.empty()) {
-    CHECK(error);
-  } else {
-    CHECK(!error);
+  if (Built(m, error,
+            bad_master || (!spec.parent.empty() && !Resolvable(spec.parent)) ||
+                (vxlan_parent && !Resolvable(spec.vxlan.parent)))) {
     std::vector<uint8_t> reply = m;  // RTM_NEWLINK already
     nl::LinkInfo info;
-    CHECK(nl::ParseLink(First(reply), &info));
+    CHECK(nl::ParseLink(First(reply), resolver, &info));
+    CHECK(info.index == 0);
     CHECK(info.name == CString(spec.name));
     CHECK(info.kind == CString(spec.kind));
     CHECK(info.mtu == spec.mtu.value_or(0));
     CHECK(info.mac == spec.mac);
     CHECK(info.flags == (spec.up.value_or(false) ? IFF_UP : 0u));
-    if (spec.set_master && spec.master.empty()) CHECK(info.master == 0);
+    CheckMaster(spec, info);
+    nl::AttributeTable top(IFLA_MAX), li(IFLA_INFO_MAX);
+    top.ParseMessage(First(reply), sizeof(ifinfomsg));
+    // The lower device, resolved.
+    uint32_t link = 0;
+    CHECK(top.U32(IFLA_LINK, &link) == !spec.parent.empty());
+    if (!spec.parent.empty()) CHECK(static_cast<int32_t>(link) == IndexFor(spec.parent));
+    li.ParseNested(top.get(IFLA_LINKINFO));
     // The veth peer's own ifinfomsg + attributes must parse as a message payload of their own.
     if (spec.kind == "veth") {
-      nl::AttributeTable top(IFLA_MAX), li(IFLA_INFO_MAX), data(VETH_INFO_MAX);
-      top.ParseMessage(First(reply), sizeof(ifinfomsg));
-      li.ParseNested(top.get(IFLA_LINKINFO));
+      nl::AttributeTable data(VETH_INFO_MAX);
       data.ParseNested(li.get(IFLA_INFO_DATA));
       const nlattr* peer = data.get(VETH_INFO_PEER);
       CHECK(peer != nullptr);
@@ -255,29 +366,66 @@ void Link(FuzzedDataProvider& in) {
         CHECK(mac == spec.peer.mac);
       }
     }
+    if (spec.kind == "vxlan") {
+      nl::AttributeTable data(IFLA_VXLAN_MAX);
+      data.ParseNested(li.get(IFLA_INFO_DATA));
+      uint32_t vxlan_link = 0;
+      CHECK(data.U32(IFLA_VXLAN_LINK, &vxlan_link) == vxlan_parent);
+      if (vxlan_parent) CHECK(static_cast<int32_t>(vxlan_link) == IndexFor(spec.vxlan.parent));
+    }
   }
 
-  spec.target = Ref(in);
+  spec.dev = Ref(in);
+  if (in.ConsumeBool()) spec.netns_fd = in.ConsumeIntegralInRange<int>(0, 1000);
   error = {};
   m = nl::BuildChangeLink(spec, resolver, &error);
-  if (!m.empty()) {
-    CHECK(!error);
+  if (Built(m, error, !Resolvable(spec.dev) || bad_master)) {
     nl::LinkInfo info;
-    CHECK(nl::ParseLink(First(m), &info));
-    CHECK(info.index == resolver.IndexOf(spec.target, &error));
+    CHECK(nl::ParseLink(First(m), resolver, &info));
+    CHECK(info.index == IndexFor(spec.dev));
     CHECK(info.name == CString(spec.name));
+    CHECK(info.mtu == spec.mtu.value_or(0));
+    CHECK(info.mac == spec.mac);
+    CHECK(info.flags == (spec.up.value_or(false) ? IFF_UP : 0u));
+    CheckMaster(spec, info);
+    nl::AttributeTable top(IFLA_MAX);
+    top.ParseMessage(First(m), sizeof(ifinfomsg));
+    uint32_t fd = 0;
+    CHECK(top.U32(IFLA_NET_NS_FD, &fd) == (spec.netns_fd >= 0));
+    if (spec.netns_fd >= 0) CHECK(fd == static_cast<uint32_t>(spec.netns_fd));
   }
   error = {};
-  m = nl::BuildDeleteLink(spec.target, resolver, &error);
-  if (!m.empty()) First(m);
-  m = nl::BuildGetLink(spec.target);
-  First(m);
+  m = nl::BuildDeleteLink(spec.dev, resolver, &error);
+  if (Built(m, error, !Resolvable(spec.dev))) {
+    CHECK(First(m)->nlmsg_type == RTM_DELLINK);
+    m = AsType(m, RTM_NEWLINK);
+    nl::LinkInfo info;
+    CHECK(nl::ParseLink(First(m), resolver, &info));
+    CHECK(info.index == IndexFor(spec.dev));
+  }
+  // By index, or by name without a lookup.
+  error = {};
+  const int lookups = resolver.lookups;
+  m = nl::BuildGetLink(spec.dev, resolver, &error);
+  CHECK(resolver.lookups == lookups);
+  if (Built(m, error, false)) {
+    CHECK(First(m)->nlmsg_type == RTM_GETLINK);
+    m = AsType(m, RTM_NEWLINK);
+    nl::LinkInfo info;
+    CHECK(nl::ParseLink(First(m), resolver, &info));
+    CHECK(info.index == spec.dev.index);
+    if (spec.dev.index == 0) CHECK(info.name == CString(spec.dev.name));
+  }
+  error = {};
+  m = nl::BuildDumpLinks(nl::LinkFilter{}, resolver, &error);
+  CHECK(Built(m, error, false));
+  CHECK(First(m)->nlmsg_type == RTM_GETLINK);
 }
 
 void Address(FuzzedDataProvider& in) {
   FakeResolver resolver;
   nl::AddressSpec spec;
-  spec.link = Ref(in);
+  spec.dev = Ref(in);
   uint8_t family = Family(in, false);
   spec.local = Ip(in, family);
   spec.prefix_len = in.ConsumeIntegral<uint8_t>();
@@ -285,28 +433,41 @@ void Address(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.broadcast = Ip(in, family);
   if (in.ConsumeBool()) spec.scope = in.ConsumeIntegral<uint8_t>();
   spec.no_dad = in.ConsumeBool();
+  const bool del = in.ConsumeBool();
   nl::Error error;
-  std::vector<uint8_t> m = nl::BuildAddress(RTM_NEWADDR, spec, resolver, &error);
-  if (m.empty()) {
-    CHECK(error);
-    return;
-  }
+  std::vector<uint8_t> m = del ? nl::BuildDeleteAddress(spec, resolver, &error)
+                               : nl::BuildAddAddress(spec, resolver, &error);
+  if (!Built(m, error, !Resolvable(spec.dev))) return;
+  CHECK(First(m)->nlmsg_type == (del ? RTM_DELADDR : RTM_NEWADDR));
+  m = AsType(m, RTM_NEWADDR);
   nl::AddressInfo info;
-  CHECK(nl::ParseAddress(First(m), &info));
+  CHECK(nl::ParseAddress(First(m), resolver, &info));
   CHECK(info.family == family);
   CHECK(info.prefix_len == spec.prefix_len);
   CHECK(info.scope == spec.scope.value_or(RT_SCOPE_UNIVERSE));
-  CHECK(info.index == resolver.IndexOf(spec.link, &error));
+  CHECK(info.dev == IndexFor(spec.dev));
+  CHECK(info.dev_name == FakeName(info.dev));
   CHECK(memcmp(info.local.bytes, spec.local.bytes, 16) == 0 && info.local.family == family);
   if (!spec.peer.empty() && memcmp(spec.peer.bytes, spec.local.bytes, 16) != 0) {
-    CHECK(memcmp(info.peer.bytes, spec.peer.bytes, 16) == 0);
+    CHECK(SameIp(info.peer, spec.peer));
   } else {
     CHECK(info.peer.empty());
   }
-  CHECK(info.broadcast.empty() == spec.broadcast.empty());
+  CHECK(SameIp(info.broadcast, spec.broadcast));
   CHECK(((info.flags & IFA_F_NODAD) != 0) == spec.no_dad);
-  m = nl::BuildDumpAddresses(family, info.index);
-  First(m);
+
+  nl::AddressFilter filter;
+  filter.family = in.ConsumeBool() ? family : uint8_t{AF_UNSPEC};
+  filter.dev = FilterRef(in, spec.dev);
+  error = {};
+  m = nl::BuildDumpAddresses(filter, resolver, &error);
+  if (!Built(m, error, !filter.dev.empty() && !Resolvable(filter.dev))) return;
+  CHECK(First(m)->nlmsg_type == RTM_GETADDR);
+  m = AsType(m, RTM_NEWADDR);
+  CHECK(nl::ParseAddress(First(m), resolver, &info));
+  CHECK(info.family == filter.family);
+  CHECK(info.dev == (filter.dev.empty() ? 0 : IndexFor(filter.dev)));
+  CHECK(info.dev_name == FakeName(info.dev));
 }
 
 void Route(FuzzedDataProvider& in) {
@@ -315,45 +476,74 @@ void Route(FuzzedDataProvider& in) {
   spec.family = Family(in, false);
   if (in.ConsumeBool()) spec.dst = Ip(in, spec.family);
   spec.dst_len = in.ConsumeIntegral<uint8_t>();
-  if (in.ConsumeBool()) spec.gateway = Ip(in, spec.family);
+  if (in.ConsumeBool()) spec.via = Ip(in, spec.family);
   if (in.ConsumeBool()) spec.dev = Ref(in);
   if (in.ConsumeBool()) spec.scope = in.ConsumeIntegral<uint8_t>();
   spec.on_link = in.ConsumeBool();
   spec.table = in.ConsumeBool() ? in.ConsumeIntegral<uint32_t>() : 0;
   if (in.ConsumeBool()) spec.metric = in.ConsumeIntegral<uint32_t>();
-  if (in.ConsumeBool()) spec.prefsrc = Ip(in, spec.family);
+  if (in.ConsumeBool()) spec.src = Ip(in, spec.family);
   if (in.ConsumeBool()) spec.protocol = in.ConsumeIntegral<uint8_t>();
   if (in.ConsumeBool()) spec.type = in.ConsumeIntegral<uint8_t>();
-  nl::RouteOp op = static_cast<nl::RouteOp>(in.ConsumeIntegralInRange<int>(0, 3));
+  if (in.ConsumeBool()) spec.from = Ip(in, spec.family);
+  enum { kAdd, kReplace, kDelete, kGet };
+  using Builder = std::vector<uint8_t> (*)(const nl::RouteSpec&, nl::LinkResolver&, nl::Error*);
+  const Builder builders[] = {nl::BuildAddRoute, nl::BuildReplaceRoute, nl::BuildDeleteRoute,
+                              nl::BuildGetRoute};
+  const uint16_t types[] = {RTM_NEWROUTE, RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE};
+  const int op = in.ConsumeIntegralInRange<int>(0, 3);
   nl::Error error;
-  std::vector<uint8_t> m = nl::BuildRoute(op, spec, resolver, &error);
-  if (m.empty()) {
-    CHECK(error);
-    return;
-  }
+  std::vector<uint8_t> m = builders[op](spec, resolver, &error);
+  if (!Built(m, error, !spec.dev.empty() && !Resolvable(spec.dev))) return;
+  const uint16_t flags = First(m)->nlmsg_flags;
+  CHECK(First(m)->nlmsg_type == types[op]);
+  // Add and replace ask for an echo of the route the kernel made.
+  CHECK(((flags & NLM_F_ECHO) != 0) == (op == kAdd || op == kReplace));
+  if (op == kAdd) CHECK((flags & NLM_F_EXCL) && !(flags & NLM_F_REPLACE));
+  if (op == kReplace) CHECK((flags & NLM_F_REPLACE) && !(flags & NLM_F_EXCL));
   nl::RouteInfo info;
   m = AsType(m, RTM_NEWROUTE);
-  CHECK(nl::ParseRoute(First(m), &info));
+  CHECK(nl::ParseRoute(First(m), resolver, &info));
   CHECK(info.family == spec.family);
-  int32_t oif = spec.dev.empty() ? 0 : resolver.IndexOf(spec.dev, &error);
-  CHECK(info.oif == oif);
-  if (op == nl::RouteOp::kGet) {
+  int32_t dev = spec.dev.empty() ? 0 : IndexFor(spec.dev);
+  CHECK(info.dev == dev);
+  CHECK(info.dev_name == FakeName(dev));
+  if (op == kGet) {
+    // `ip route get`: a full-length destination, and the source address asked about.
     CHECK(info.dst_len == (spec.family == AF_INET ? 32 : 128));
+    CHECK(SameIp(info.dst, spec.dst));
+    CHECK(SameIp(info.from, spec.from));
+    CHECK(info.from_len == (spec.from.empty() ? 0 : info.dst_len));
     return;
   }
   CHECK(info.dst_len == spec.dst_len);
   CHECK(info.table == (spec.table != 0 ? spec.table : RT_TABLE_MAIN));
   CHECK(info.metric == spec.metric.value_or(0));
-  CHECK(info.dst.empty() == spec.dst.empty());
-  if (!spec.dst.empty()) CHECK(memcmp(info.dst.bytes, spec.dst.bytes, 16) == 0);
-  CHECK(info.gateway.empty() == spec.gateway.empty());
-  if (!spec.gateway.empty()) CHECK(memcmp(info.gateway.bytes, spec.gateway.bytes, 16) == 0);
-  CHECK(info.prefsrc.empty() == spec.prefsrc.empty());
-  if (spec.type) CHECK(info.type == *spec.type);
+  CHECK(SameIp(info.dst, spec.dst));
+  CHECK(SameIp(info.via, spec.via));
+  CHECK(SameIp(info.src, spec.src));
+  // `from` is only for a route get.
+  CHECK(info.from.empty() && info.from_len == 0);
+  CHECK(((info.flags & RTNH_F_ONLINK) != 0) == spec.on_link);
+  if (spec.type) {
+    CHECK(info.type == *spec.type);
+  } else {  // add: unicast unless set; delete: any unless set
+    CHECK(info.type == (op == kDelete ? RTN_UNSPEC : RTN_UNICAST));
+  }
   if (spec.protocol) CHECK(info.protocol == *spec.protocol);
   if (spec.scope) CHECK(info.scope == *spec.scope);
-  m = nl::BuildDumpRoutes(spec.family, spec.table);
-  First(m);
+
+  nl::RouteFilter filter;
+  filter.family = in.ConsumeBool() ? spec.family : uint8_t{AF_UNSPEC};
+  filter.table = in.ConsumeBool() ? spec.table : in.ConsumeIntegral<uint32_t>();
+  error = {};
+  m = nl::BuildDumpRoutes(filter, resolver, &error);
+  CHECK(Built(m, error, false));
+  CHECK(First(m)->nlmsg_type == RTM_GETROUTE);
+  m = AsType(m, RTM_NEWROUTE);
+  CHECK(nl::ParseRoute(First(m), resolver, &info));
+  CHECK(info.family == filter.family);
+  CHECK(info.table == filter.table);  // RTA_TABLE when set, else rtm_table 0: every table
 }
 
 void Neighbor(FuzzedDataProvider& in) {
@@ -364,23 +554,40 @@ void Neighbor(FuzzedDataProvider& in) {
   spec.mac = in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 32));
   spec.permanent = in.ConsumeBool();
   spec.family = in.ConsumeBool() ? AF_BRIDGE : spec.ip.family;
-  uint16_t type = in.ConsumeBool() ? RTM_NEWNEIGH : RTM_DELNEIGH;
+  const bool add = in.ConsumeBool();
   nl::Error error;
-  std::vector<uint8_t> m = nl::BuildNeighbor(type, spec, resolver, &error);
-  if (m.empty()) {
-    CHECK(error);
-    return;
-  }
+  std::vector<uint8_t> m = add ? nl::BuildAddNeighbor(spec, resolver, &error)
+                               : nl::BuildDeleteNeighbor(spec, resolver, &error);
+  if (!Built(m, error, !Resolvable(spec.dev))) return;
+  CHECK(First(m)->nlmsg_type == (add ? RTM_NEWNEIGH : RTM_DELNEIGH));
   m = AsType(m, RTM_NEWNEIGH);
   nl::NeighborInfo info;
-  CHECK(nl::ParseNeighbor(First(m), &info));
+  CHECK(nl::ParseNeighbor(First(m), resolver, &info));
   CHECK(info.family == spec.family);
-  CHECK(info.index == resolver.IndexOf(spec.dev, &error));
+  CHECK(info.dev == IndexFor(spec.dev));
+  CHECK(info.dev_name == FakeName(info.dev));
   CHECK(info.mac == spec.mac);
-  CHECK(info.ip.family == spec.ip.family);
-  if (!spec.ip.empty()) CHECK(memcmp(info.ip.bytes, spec.ip.bytes, 16) == 0);
-  m = nl::BuildDumpNeighbors(spec.family, info.index);
-  First(m);
+  CHECK(SameIp(info.ip, spec.ip));
+  if (spec.family == AF_BRIDGE) {
+    CHECK(info.state == (NUD_NOARP | NUD_PERMANENT));
+    CHECK(info.flags & NTF_SELF);
+  } else {
+    CHECK(info.state == (spec.permanent ? NUD_PERMANENT : NUD_REACHABLE));
+  }
+
+  nl::NeighborFilter filter;
+  filter.family = in.ConsumeBool() ? spec.family : uint8_t{AF_UNSPEC};
+  filter.dev = FilterRef(in, spec.dev);
+  error = {};
+  m = nl::BuildDumpNeighbors(filter, resolver, &error);
+  if (!Built(m, error, !filter.dev.empty() && !Resolvable(filter.dev))) return;
+  CHECK(First(m)->nlmsg_type == RTM_GETNEIGH);
+  CHECK(static_cast<const ndmsg*>(mnl_nlmsg_get_payload(First(m)))->ndm_family == filter.family);
+  nl::AttributeTable attrs(NDA_MAX);
+  attrs.ParseMessage(First(m), sizeof(ndmsg));
+  uint32_t index = 0;
+  CHECK(attrs.U32(NDA_IFINDEX, &index) == !filter.dev.empty());
+  if (!filter.dev.empty()) CHECK(static_cast<int32_t>(index) == IndexFor(filter.dev));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
 import { libraryError } from './errors.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
-import { handleOf, label, linkRef, request } from './request.js';
+import { handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
 import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
@@ -140,15 +140,14 @@ export class Interface {
     const source = this.#sandbox;
     const oldName = this.name;
     const what = `${oldName} to sandbox ${label(target)}${name === oldName ? '' : ` as ${name}`}`;
-    await request(source, { operation: 'moveTo', target: what }, (h) =>
-      h.changeLink({ dev: this.index, netns, ...(options.name === undefined ? {} : { name }) }));
+    await send(source, { operation: 'moveTo', target: what }, 'changeLink',
+      { dev: this.index, netns, ...(options.name === undefined ? {} : { name }) });
     const moved = await target.interface(name);
     if (sysctls.length > 0) {
       const context = { operation: 'moveTo', sandbox: label(source), target: what };
       await applyOrUndo(moved, sysctls, context, async () => {
         const home = handleOf(source);
-        await request(target, { operation: 'moveTo', target: `${name} back` }, (h) =>
-          h.changeLink({ dev: moved.index, netns: home, name: oldName }));
+        await send(target, { operation: 'moveTo', target: `${name} back` }, 'changeLink', { dev: moved.index, netns: home, name: oldName });
         return `${name} was moved back to sandbox ${label(source)} as ${oldName}`;
       });
     }
@@ -178,18 +177,18 @@ export class Interface {
 
   /** Like `ip link del NAME` (a veth takes its peer with it). */
   async delete(): Promise<void> {
-    await request(this.#sandbox, { operation: 'delete', target: this.name }, (h) => h.deleteLink(this.index));
+    await send(this.#sandbox, { operation: 'delete', target: this.name }, 'deleteLink', this.index);
   }
 
   /** Re-reads the interface from the kernel. */
   async refresh(): Promise<this> {
-    this.#link = await request(this.#sandbox, { operation: 'refresh', target: this.name }, (h) => h.getLink(this.index));
+    this.#link = await send(this.#sandbox, { operation: 'refresh', target: this.name }, 'getLink', this.index);
     return this;
   }
 
   /** Counters, like `ip -s link show NAME`. */
   async statistics(): Promise<Statistics> {
-    const link = await request(this.#sandbox, { operation: 'statistics', target: this.name }, (h) => h.getLink(this.index));
+    const link = await send(this.#sandbox, { operation: 'statistics', target: this.name }, 'getLink', this.index);
     if (!link.stats) {
       throw libraryError('ERR_NO_STATISTICS', 'the kernel sent no statistics', { operation: 'statistics', sandbox: label(this.#sandbox), target: this.name });
     }
@@ -199,24 +198,24 @@ export class Interface {
   /** Like `ip addr add CIDR dev NAME [nodad] [scope S] [broadcast B] [peer P]`. */
   async addAddress(address: string, options: AddressOptions = {}): Promise<void> {
     const spec = toNativeAddress(this.index, address, options);
-    await request(this.#sandbox, { operation: 'addAddress', target: () => `${address} dev ${this.name}` }, (h) => h.addAddress(spec));
+    await send(this.#sandbox, { operation: 'addAddress', target: () => `${address} dev ${this.name}` }, 'addAddress', spec);
   }
 
   /** Like `ip addr del CIDR dev NAME`. */
   async deleteAddress(address: string): Promise<void> {
     const spec = toNativeAddress(this.index, address, {});
-    await request(this.#sandbox, { operation: 'deleteAddress', target: `${address} dev ${this.name}` }, (h) => h.deleteAddress(spec));
+    await send(this.#sandbox, { operation: 'deleteAddress', target: `${address} dev ${this.name}` }, 'deleteAddress', spec);
   }
 
   /** Like `ip addr show dev NAME`. */
   async addresses(options: { family?: Family } = {}): Promise<Address[]> {
-    const dump = await request(this.#sandbox, { operation: 'addresses', target: this.name }, (h) =>
-      h.addresses({ dev: this.index, ...(options.family ? { family: options.family } : {}) }));
+    const dump = await send(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
+      { dev: this.index, ...(options.family ? { family: options.family } : {}) });
     return dump.items.map(toAddress);
   }
 
   async #change(operation: string, change: Omit<NativeLinkSpec, 'dev'>): Promise<void> {
-    await request(this.#sandbox, { operation, target: this.name }, (h) => h.changeLink({ dev: this.index, ...change }));
+    await send(this.#sandbox, { operation, target: this.name }, 'changeLink', { dev: this.index, ...change });
   }
 }
 

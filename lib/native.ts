@@ -81,8 +81,14 @@ export interface NativeSysctlResult {
 
 export type NamespaceTarget = { create: true; dir: string; name: string } | { create?: false; path: string };
 
-/** The SandboxHandle: its lifecycle and sysctl jobs, and one method per netlink operation. */
-export interface NativeSandboxHandle extends NativeOperations {
+/** The SandboxHandle: its lifecycle and sysctl jobs, and the netlink operations' batches. */
+export interface NativeSandboxHandle {
+  /**
+   * Queues netlink requests in order (ops[i]: operationIndex of specs[i]), with one crossing.
+   * `settle(first, outcomes)` is called once per worker delivery with the outcomes (a result,
+   * or an Error) of consecutive slots. Throws ERR_SANDBOX_CLOSED when nothing can be queued.
+   */
+  submit(ops: Uint8Array, specs: unknown[], settle: (first: number, outcomes: unknown[]) => void): void;
   enter(target: NamespaceTarget): Promise<{ id: number; path: string }>;
   close(): Promise<void>;
   /** Reads (no value) or sets each key below /proc/sys/net, in order; one result per entry. */
@@ -102,7 +108,7 @@ export interface Binding {
   threadNamespaceId(): number;
   codec: {
     /** The request message of an operation, outside any namespace (interfaces by index only). */
-    encode<K extends keyof NativeOperations>(op: K, spec: Parameters<NativeOperations[K]>[0]): Buffer;
+    encode<K extends keyof NativeOperations>(op: K, spec: NativeOperations[K]['spec']): Buffer;
     decode(messages: Buffer): Array<Record<string, unknown> & { message: string }>;
     operations: OperationRow[];
   };

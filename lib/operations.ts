@@ -1,38 +1,58 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
 import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
 
-/** One method per netlink operation of the binding, in the table's order. */
+/** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
   /** pipelined; NETLINK_ROUTE */
-  getLink(spec: LinkRef): Promise<NativeLink>;
+  getLink: { spec: LinkRef; result: NativeLink };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  links(spec: NativeLinkFilter): Promise<Dump<NativeLink>>;
+  links: { spec: NativeLinkFilter; result: Dump<NativeLink> };
   /** pipelined; NETLINK_ROUTE */
-  createLink(spec: NativeLinkSpec): Promise<NativeLink>;
+  createLink: { spec: NativeLinkSpec; result: NativeLink };
   /** pipelined; NETLINK_ROUTE */
-  changeLink(spec: NativeLinkSpec): Promise<void>;
+  changeLink: { spec: NativeLinkSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
-  deleteLink(spec: LinkRef): Promise<void>;
+  deleteLink: { spec: LinkRef; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  addresses(spec: NativeAddressFilter): Promise<Dump<NativeAddress>>;
+  addresses: { spec: NativeAddressFilter; result: Dump<NativeAddress> };
   /** pipelined; NETLINK_ROUTE */
-  addAddress(spec: NativeAddressSpec): Promise<void>;
+  addAddress: { spec: NativeAddressSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
-  deleteAddress(spec: NativeAddressSpec): Promise<void>;
+  deleteAddress: { spec: NativeAddressSpec; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  routes(spec: NativeRouteFilter): Promise<Dump<NativeRoute>>;
+  routes: { spec: NativeRouteFilter; result: Dump<NativeRoute> };
   /** pipelined; NETLINK_ROUTE */
-  addRoute(spec: NativeRouteSpec): Promise<NativeRoute>;
+  addRoute: { spec: NativeRouteSpec; result: NativeRoute };
   /** pipelined; NETLINK_ROUTE */
-  replaceRoute(spec: NativeRouteSpec): Promise<NativeRoute>;
+  replaceRoute: { spec: NativeRouteSpec; result: NativeRoute };
   /** pipelined; NETLINK_ROUTE */
-  deleteRoute(spec: NativeRouteSpec): Promise<void>;
+  deleteRoute: { spec: NativeRouteSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
-  getRoute(spec: NativeRouteSpec): Promise<NativeRoute>;
+  getRoute: { spec: NativeRouteSpec; result: NativeRoute };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  neighbors(spec: NativeNeighborFilter): Promise<Dump<NativeNeighbor>>;
+  neighbors: { spec: NativeNeighborFilter; result: Dump<NativeNeighbor> };
   /** pipelined; NETLINK_ROUTE */
-  addNeighbor(spec: NativeNeighborSpec): Promise<void>;
+  addNeighbor: { spec: NativeNeighborSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
-  deleteNeighbor(spec: NativeNeighborSpec): Promise<void>;
+  deleteNeighbor: { spec: NativeNeighborSpec; result: void };
 }
+
+/** Each operation's row in the table: what SandboxHandle.submit() takes. */
+export const operationIndex: { readonly [K in keyof NativeOperations]: number } = {
+  getLink: 0,
+  links: 1,
+  createLink: 2,
+  changeLink: 3,
+  deleteLink: 4,
+  addresses: 5,
+  addAddress: 6,
+  deleteAddress: 7,
+  routes: 8,
+  addRoute: 9,
+  replaceRoute: 10,
+  deleteRoute: 11,
+  getRoute: 12,
+  neighbors: 13,
+  addNeighbor: 14,
+  deleteNeighbor: 15,
+};

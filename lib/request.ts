@@ -1,24 +1,49 @@
 // The one path from an object (a Sandbox, or an Interface, Route or sysctl view of one) to its
 // sandbox's native handle, and from the binding's failures to typed errors. Object files import
 // this module, never each other at run time (`npm run lint:cycles` keeps it so).
+//
+// Netlink requests made in one turn of the event loop are queued here and handed to the
+// sandbox's worker together, with one crossing into the addon (submit); their outcomes come back
+// once per worker delivery. Every other call on the handle (sysctls, close) first hands over
+// what is queued, so no request overtakes one made before it. Main thread only.
 import { toError } from './errors.js';
 import type { Interface } from './interface.js';
 import type { LinkRef, NativeSandboxHandle } from './native.js';
+import { type NativeOperations, operationIndex } from './operations.js';
 import type { Sandbox } from './sandbox.js';
 import { interfaceName } from './validate.js';
 
-const handles = new WeakMap<Sandbox, NativeSandboxHandle>();
+interface Slot {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  sandbox: Sandbox;
+  context: RequestContext;
+}
+
+/** A sandbox's handle and the requests queued for it in this turn. */
+interface Entry {
+  handle: NativeSandboxHandle;
+  ops: number[];
+  specs: unknown[];
+  slots: Slot[];
+}
+
+const entries = new WeakMap<Sandbox, Entry>();
 
 /** Called once by the Sandbox constructor: the handle is reachable only through here. */
 export function registerSandbox(sandbox: Sandbox, handle: NativeSandboxHandle): void {
-  handles.set(sandbox, handle);
+  entries.set(sandbox, { handle, ops: [], specs: [], slots: [] });
+}
+
+function entryOf(sandbox: Sandbox): Entry {
+  const entry = entries.get(sandbox);
+  if (!entry) throw new TypeError('expected a Sandbox');
+  return entry;
 }
 
 /** The native handle of a sandbox (its own, or another's for a veth peer or a move). */
 export function handleOf(sandbox: Sandbox): NativeSandboxHandle {
-  const handle = handles.get(sandbox);
-  if (!handle) throw new TypeError('expected a Sandbox');
-  return handle;
+  return entryOf(sandbox).handle;
 }
 
 /** How errors and messages name a sandbox: its name, or its path when it has none. */
@@ -35,18 +60,65 @@ export interface RequestContext {
   detail?: (code: string) => string | undefined;
 }
 
+function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error {
+  const target = typeof context.target === 'function' ? context.target() : context.target;
+  return toError(error, { operation: context.operation, sandbox: label(sandbox), ...(target !== undefined && { target }) }, context.detail);
+}
+
 /**
- * Runs one binding call for `sandbox`, turning what it throws or rejects with into the typed
- * error for `context`. Argument errors (TypeError, RangeError) pass through unchanged. Never
- * throws: a synchronous failure becomes the returned promise's rejection.
+ * Queues a netlink operation of `sandbox`; it goes to the worker with everything else queued in
+ * this turn, in order. Rejects with the typed error for `context`; never throws.
+ */
+export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context: RequestContext, op: K,
+  spec: NativeOperations[K]['spec']): Promise<NativeOperations[K]['result']> {
+  return new Promise((resolve, reject) => {
+    const entry = entries.get(sandbox);
+    if (!entry) return reject(new TypeError('expected a Sandbox'));
+    if (entry.ops.length === 0) queueMicrotask(() => flush(entry));
+    entry.ops.push(operationIndex[op]);
+    entry.specs.push(spec);
+    entry.slots.push({ resolve: resolve as (value: unknown) => void, reject, sandbox, context });
+  });
+}
+
+/** Hands what is queued for a sandbox to its worker, in one crossing. */
+function flush(entry: Entry): void {
+  if (entry.ops.length === 0) return;
+  const { ops, specs, slots } = entry;
+  entry.ops = [];
+  entry.specs = [];
+  entry.slots = [];
+  const settle = (first: number, outcomes: unknown[]) => {
+    for (let i = 0; i < outcomes.length; i++) {
+      const slot = slots[first + i]!;
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) {
+        slot.reject(typed(outcome, slot.sandbox, slot.context));
+      } else {
+        slot.resolve(outcome);
+      }
+    }
+  };
+  try {
+    entry.handle.submit(Uint8Array.from(ops), specs, settle);
+  } catch (error) { // closed: nothing was queued
+    for (const slot of slots) slot.reject(typed(error, slot.sandbox, slot.context));
+  }
+}
+
+/**
+ * Runs one other call on the handle of `sandbox` (sysctls, close), after handing over what is
+ * queued, turning what it throws or rejects with into the typed error for `context`. Argument
+ * errors (TypeError, RangeError) pass through unchanged. Never throws.
  */
 export function request<T>(sandbox: Sandbox, context: RequestContext, call: (handle: NativeSandboxHandle) => Promise<T>): Promise<T> {
   const fail = (error: unknown): never => {
-    const target = typeof context.target === 'function' ? context.target() : context.target;
-    throw toError(error, { operation: context.operation, sandbox: label(sandbox), ...(target !== undefined && { target }) }, context.detail);
+    throw typed(error, sandbox, context);
   };
   try {
-    return call(handleOf(sandbox)).catch(fail);
+    const entry = entryOf(sandbox);
+    flush(entry);
+    return call(entry.handle).catch(fail);
   } catch (error) {
     return Promise.reject(error).catch(fail);
   }
@@ -57,7 +129,7 @@ export function request<T>(sandbox: Sandbox, context: RequestContext, call: (han
  * name. An Interface of another sandbox is a RangeError: its index means nothing here.
  */
 export function linkRef(sandbox: Sandbox, ref: Interface | string, what: string): LinkRef {
-  if (typeof ref === 'object' && ref !== null && handles.has(ref.sandbox)) {
+  if (typeof ref === 'object' && ref !== null && entries.has(ref.sandbox)) {
     if (ref.sandbox !== sandbox) throw new RangeError(`${what} ${ref.name} belongs to another sandbox (${label(ref.sandbox)})`);
     return ref.index;
   }

@@ -1,7 +1,7 @@
 import { protocols, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
 import type { InterfaceRef } from './interface.js';
 import type { NativeRoute, NativeRouteSpec } from './native.js';
-import { linkRef, request } from './request.js';
+import { linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { type Family, ipAddress, named, nameOf, network, requireInteger } from './validate.js';
 
@@ -71,7 +71,7 @@ export class Route {
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
     if (this.via !== undefined) spec.via = this.via;
     if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
-    await request(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, (h) => h.deleteRoute(spec));
+    await send(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, 'deleteRoute', spec);
   }
 }
 

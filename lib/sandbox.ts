@@ -5,7 +5,7 @@ import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from 
 import { libraryError, toError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
-import { handleOf, label, linkRef, registerSandbox, request } from './request.js';
+import { handleOf, label, linkRef, registerSandbox, request, send } from './request.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
@@ -92,7 +92,6 @@ export class Sandbox implements AsyncDisposable {
   readonly id: number;
   /** Namespace-wide net.* sysctls, read and written inside this namespace. */
   readonly sysctl: SandboxSysctl;
-  readonly #handle: NativeSandboxHandle;
   /** What destroy() and disposal remove: the bind mount, if there is one. */
   readonly #persisted: boolean;
   /** Whether this object made the namespace (disposal destroys only those). */
@@ -101,7 +100,6 @@ export class Sandbox implements AsyncDisposable {
 
   private constructor(handle: NativeSandboxHandle, info: { id: number; path: string }, name: string | undefined,
     persisted: boolean, created: boolean) {
-    this.#handle = handle;
     this.id = info.id;
     this.path = info.path;
     this.name = name;
@@ -177,9 +175,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Finishes queued requests, then stops the worker. The namespace stays. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#handle.close().catch((error: unknown) => {
-      throw toError(error, { operation: 'close', sandbox: label(this) });
-    });
+    this.#closing ??= request(this, { operation: 'close' }, (h) => h.close());
     return this.#closing;
   }
 
@@ -210,14 +206,14 @@ export class Sandbox implements AsyncDisposable {
 
   /** Like `ip link show`. */
   async interfaces(): Promise<Listing<Interface>> {
-    const dump = await request(this, { operation: 'interfaces' }, (h) => h.links({}));
+    const dump = await send(this, { operation: 'interfaces' }, 'links', {});
     return listing(dump.items.map((l) => new Interface(this, l)), dump.partial);
   }
 
   /** Like `ip link show NAME`; NotFoundError if there is none. */
   async interface(ref: string | number): Promise<Interface> {
     const key = typeof ref === 'number' ? requireInteger(ref, 'index', 1, 2 ** 31 - 1) : interfaceName(ref);
-    const link = await request(this, { operation: 'interface', target: String(key) }, (h) => h.getLink(key));
+    const link = await send(this, { operation: 'interface', target: String(key) }, 'getLink', key);
     return new Interface(this, link);
   }
 
@@ -321,7 +317,7 @@ export class Sandbox implements AsyncDisposable {
       detail: (code: string) => (code !== 'EOPNOTSUPP' ? undefined
         : `the running kernel has no '${spec.kind}' link type (${linkKindConfig[spec.kind] ?? 'its driver'} is not built or loaded)`),
     };
-    return new Interface(this, await request(this, context, (h) => h.createLink(spec)));
+    return new Interface(this, await send(this, context, 'createLink', spec));
   }
 
   // ---- Addresses ------------------------------------------------------------------------
@@ -329,7 +325,7 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip addr show`. */
   async addresses(options: { family?: Family } = {}): Promise<Listing<Address>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
-    const dump = await request(this, { operation: 'addresses' }, (h) => h.addresses(family ? { family } : {}));
+    const dump = await send(this, { operation: 'addresses' }, 'addresses', family ? { family } : {});
     return listing(dump.items.map(toAddress), dump.partial);
   }
 
@@ -338,27 +334,27 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip route add`; resolves to the route exactly as the kernel installed it. */
   async addRoute(spec: RouteSpec): Promise<Route> {
     const native = toNativeRoute(this, spec);
-    return new Route(this, await request(this, { operation: 'addRoute', target: () => describeRoute(spec) }, (h) => h.addRoute(native)));
+    return new Route(this, await send(this, { operation: 'addRoute', target: () => describeRoute(spec) }, 'addRoute', native));
   }
 
   /** Like `ip route replace`. */
   async replaceRoute(spec: RouteSpec): Promise<Route> {
     const native = toNativeRoute(this, spec);
-    return new Route(this, await request(this, { operation: 'replaceRoute', target: () => describeRoute(spec) }, (h) => h.replaceRoute(native)));
+    return new Route(this, await send(this, { operation: 'replaceRoute', target: () => describeRoute(spec) }, 'replaceRoute', native));
   }
 
   /** Like `ip route del`: fields left out match any route. */
   async deleteRoute(spec: RouteSpec | Route): Promise<void> {
     if (spec instanceof Route) return spec.delete();
     const native = toNativeRoute(this, spec, true);
-    await request(this, { operation: 'deleteRoute', target: () => describeRoute(spec) }, (h) => h.deleteRoute(native));
+    await send(this, { operation: 'deleteRoute', target: () => describeRoute(spec) }, 'deleteRoute', native);
   }
 
   /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */
   async routes(options: { family?: Family; table?: RouteSpec['table'] | 'all' } = {}): Promise<Listing<Route>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const table = options.table === 'all' ? 0 : named(options.table ?? 'main', tables, 'table', 0xffffffff);
-    const dump = await request(this, { operation: 'routes' }, (h) => h.routes({ table, ...(family && { family }) }));
+    const dump = await send(this, { operation: 'routes' }, 'routes', { table, ...(family && { family }) });
     return listing(dump.items.map((r) => new Route(this, r)), dump.partial);
   }
 
@@ -371,7 +367,7 @@ export class Sandbox implements AsyncDisposable {
       ...(options.from !== undefined && { from: ipAddress(options.from, 'from', dst.family).address }),
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
     };
-    const answer = await request(this, { operation: 'routeTo', target: address }, (h) => h.getRoute(spec));
+    const answer = await send(this, { operation: 'routeTo', target: address }, 'getRoute', spec);
     // Asked `from` an address, the kernel answers with that address as the route's source
     // prefix (RTA_SRC), not as a preferred source: it is the source this route would use.
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
@@ -387,13 +383,13 @@ export class Sandbox implements AsyncDisposable {
       dev: linkRef(this, entry.dev, 'dev'),
       permanent: entry.permanent ?? true,
     };
-    await request(this, { operation: 'addNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, (h) => h.addNeighbor(spec));
+    await send(this, { operation: 'addNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'addNeighbor', spec);
   }
 
   /** Like `ip neigh del IP dev DEV`. */
   async deleteNeighbor(entry: { ip: string; dev: InterfaceRef }): Promise<void> {
     const spec = { ip: ipAddress(entry?.ip, 'ip').address, dev: linkRef(this, entry.dev, 'dev') };
-    await request(this, { operation: 'deleteNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, (h) => h.deleteNeighbor(spec));
+    await send(this, { operation: 'deleteNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'deleteNeighbor', spec);
   }
 
   /** Like `ip neigh show [dev DEV]`. */
@@ -402,7 +398,7 @@ export class Sandbox implements AsyncDisposable {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
       ...(options.family !== undefined && { family: requireFamily(options.family) }),
     };
-    const dump = await request(this, { operation: 'neighbors' }, (h) => h.neighbors(filter));
+    const dump = await send(this, { operation: 'neighbors' }, 'neighbors', filter);
     const items = dump.items.filter((n) => n.family !== 'bridge' && n.ip !== undefined).map((n): Neighbor => ({
       family: n.family as Family,
       ip: n.ip!,
@@ -416,19 +412,19 @@ export class Sandbox implements AsyncDisposable {
   /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */
   async addFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
     const spec = this.#fdbSpec(entry);
-    await request(this, { operation: 'addFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, (h) => h.addNeighbor(spec));
+    await send(this, { operation: 'addFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, 'addNeighbor', spec);
   }
 
   /** Like `bridge fdb del MAC dev DEV [dst REMOTE]`. */
   async deleteFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
     const spec = this.#fdbSpec(entry);
-    await request(this, { operation: 'deleteFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, (h) => h.deleteNeighbor(spec));
+    await send(this, { operation: 'deleteFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, 'deleteNeighbor', spec);
   }
 
   /** Like `bridge fdb show [dev DEV]`. */
   async fdbEntries(options: { dev?: InterfaceRef } = {}): Promise<Listing<FdbEntry>> {
     const filter = { fdb: true, ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }) };
-    const dump = await request(this, { operation: 'fdbEntries' }, (h) => h.neighbors(filter));
+    const dump = await send(this, { operation: 'fdbEntries' }, 'neighbors', filter);
     const items = dump.items.map((n): FdbEntry => ({
       mac: n.mac ?? '',
       dev: n.dev,

@@ -12,8 +12,9 @@ export function renderOperations(operations) {
   const lines = operations.map((op) => {
     const result = op.dump ? `Dump<${op.result}>` : op.result;
     const kind = op.dump ? 'dump, alone on its socket' : 'pipelined';
-    return `  /** ${kind}; ${protocols[op.protocol] ?? `netlink protocol ${op.protocol}`} */\n  ${op.name}(spec: ${op.spec}): Promise<${result}>;`;
+    return `  /** ${kind}; ${protocols[op.protocol] ?? `netlink protocol ${op.protocol}`} */\n  ${op.name}: { spec: ${op.spec}; result: ${result} };`;
   });
+  const indexes = operations.map((op, i) => `  ${op.name}: ${i},`);
   const types = [...new Set(operations.flatMap((op) => [op.spec, op.result, ...(op.dump ? ['Dump'] : [])]))]
     .filter((t) => /^[A-Z]\w*$/.test(t))
     .sort();
@@ -21,10 +22,15 @@ export function renderOperations(operations) {
     '// Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.',
     `import type { ${types.join(', ')} } from './native.js';`,
     '',
-    '/** One method per netlink operation of the binding, in the table\'s order. */',
+    '/** The netlink operations of the binding: what each takes and resolves to. */',
     'export interface NativeOperations {',
     ...lines,
     '}',
+    '',
+    '/** Each operation\'s row in the table: what SandboxHandle.submit() takes. */',
+    'export const operationIndex: { readonly [K in keyof NativeOperations]: number } = {',
+    ...indexes,
+    '};',
     '',
   ].join('\n');
 }

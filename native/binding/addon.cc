@@ -48,15 +48,60 @@ Napi::Value ThreadNamespaceId(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void DeliverFinished(Napi::Env env, Napi::Function, Addon*, FinishedJobs* jobs) {
-  std::unique_ptr<FinishedJobs> owned(jobs);
-  if (env == nullptr) return;  // teardown: the jobs are dropped with their promises
-  for (auto& job : *owned) static_cast<JsJob*>(job.get())->Settle(env);
+namespace {
+
+// Settles one worker delivery: a job with a promise of its own settles it; consecutive slots of
+// one batch settle with one call of the batch's function. JS thread.
+void Settle(Napi::Env env, FinishedJobs& jobs) {
+  for (size_t i = 0; i < jobs.size();) {
+    auto* first = static_cast<JsJob*>(jobs[i].get());
+    if (first->batch() == nullptr) {
+      first->Settle(env);
+      i++;
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < jobs.size() && static_cast<JsJob*>(jobs[end].get())->batch() == first->batch()) {
+      end++;
+    }
+    try {
+      Napi::HandleScope scope(env);
+      Napi::Array outcomes = Napi::Array::New(env, end - i);
+      for (size_t k = i; k < end; k++) {
+        bool failed = false;
+        Napi::Value outcome = static_cast<JsJob*>(jobs[k].get())->Outcome(env, &failed);
+        if (!outcome.IsEmpty()) outcomes.Set(static_cast<uint32_t>(k - i), outcome);
+      }
+      first->batch()->settle.Call({Napi::Number::New(env, first->slot()), outcomes});
+    } catch (const std::exception&) {
+      // Env teardown: nobody is left to tell (as in JsJob::Outcome).
+    }
+    for (size_t k = i; k < end; k++) static_cast<JsJob*>(jobs[k].get())->Release();
+    i = end;
+  }
 }
 
-Addon::Addon(Napi::Env env, Napi::Object exports) {
-  delivery_ = Delivery::New(env, "netsandbox", 0, 1, this);
-  delivery_.Unref(env);
+// How long the JS thread waits for a result in flight before it lets libuv block, and how long
+// it may keep delivering in one loop turn before other I/O gets its turn.
+constexpr auto kWaitBudget = std::chrono::microseconds(40);
+constexpr auto kTurnBudget = std::chrono::microseconds(2000);
+
+}  // namespace
+
+void OnWake(Napi::Env env, Napi::Function, Addon* addon, std::nullptr_t*) {
+  if (env != nullptr) addon->Drain(env);  // else teardown: StopAll drops what is left
+}
+
+Addon::Addon(Napi::Env env, Napi::Object exports)
+    : env_(env), async_context_(env, "netsandbox"), prepare_(new uv_prepare_t) {
+  wake_ = Wake::New(env, "netsandbox", 0, 1, this);
+  wake_.Unref(env);
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  uv_prepare_init(loop, prepare_);
+  prepare_->data = this;
+  uv_prepare_start(prepare_, OnPrepare);
+  uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));  // never keeps the loop alive itself
   napi_add_env_cleanup_hook(env, StopAll, this);
   sandbox_handle = Napi::Persistent(SandboxHandle::Define(env));
   exports.Set("SandboxHandle", sandbox_handle.Value());
@@ -65,23 +110,79 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   exports.Set("codec", DefineCodec(env));
 }
 
+Addon::~Addon() = default;
+
 void Addon::Post(FinishedJobs jobs) {
-  auto* heap = new FinishedJobs(std::move(jobs));
-  if (delivery_.NonBlockingCall(heap) != napi_ok) delete heap;  // closing: env is going away
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    posted_.push_back(std::move(jobs));
+    posted_count_.fetch_add(1);
+  }
+  // A JS thread that is waiting sees the count (it clears waiting_ and then looks once more).
+  if (!waiting_.load()) wake_.NonBlockingCall(nullptr);
+}
+
+void Addon::Drain(Napi::Env env) {
+  std::deque<FinishedJobs> ready;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready.swap(posted_);
+    posted_count_.store(0);
+  }
+  for (FinishedJobs& jobs : ready) Settle(env, jobs);
 }
 
 void Addon::Busy(Napi::Env env) {
-  if (busy_++ == 0) delivery_.Ref(env);
+  if (busy_++ == 0) wake_.Ref(env);
 }
 
 void Addon::Idle(Napi::Env env) {
-  if (--busy_ == 0) delivery_.Unref(env);
+  if (--busy_ == 0) wake_.Unref(env);
+}
+
+void Addon::OnPrepare(uv_prepare_t* prepare) {
+  auto* addon = static_cast<Addon*>(prepare->data);
+  if (addon->busy_ > 0) addon->WaitForResults();
+}
+
+void Addon::WaitForResults() {
+  // A wait that sees nothing costs CPU and saves nothing: after one, skip 2, 4, ... 64 turns.
+  if (skip_ > 0) {
+    skip_--;
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto turn_end = Clock::now() + kTurnBudget;
+  while (busy_ > 0 && Clock::now() < turn_end) {
+    waiting_.store(true);
+    const auto wait_end = Clock::now() + kWaitBudget;
+    while (posted_count_.load() == 0 && Clock::now() < wait_end) sched_yield();
+    waiting_.store(false);
+    if (posted_count_.load() == 0) {  // nothing came: libuv may block; a post wakes it
+      misses_ = std::min(misses_ + 1, 6u);
+      skip_ = (1u << misses_) - 1;
+      return;
+    }
+    misses_ = 0;
+    try {
+      Napi::HandleScope scope(env_);
+      Napi::CallbackScope callback_scope(env_, async_context_);  // microtasks run as it closes
+      Drain(env_);
+    } catch (const std::exception&) {
+      return;  // env teardown
+    }
+  }
 }
 
 void Addon::StopAll(void* data) {
   auto* addon = static_cast<Addon*>(data);
   for (SandboxHandle* handle : addon->handles) handle->Abandon();
-  addon->delivery_.Release();
+  // Jobs a worker posted but nobody settled: dropped with their promises, on this thread.
+  addon->posted_.clear();
+  uv_prepare_stop(addon->prepare_);
+  uv_close(reinterpret_cast<uv_handle_t*>(addon->prepare_),
+           [](uv_handle_t* handle) { delete reinterpret_cast<uv_prepare_t*>(handle); });
+  addon->wake_.Release();
 }
 
 }  // namespace binding

@@ -6,25 +6,54 @@
 
 namespace binding {
 
-void JsJob::Settle(Napi::Env env) {
+Napi::Value JsJob::Outcome(Napi::Env env, bool* failed_out) {
   OnDone();
   // While a worker_threads Worker is being torn down every N-API call can fail, and
   // node-addon-api turns failures into C++ exceptions: none may escape into the event loop.
   try {
-    Napi::HandleScope scope(env);
+    *failed_out = failed();
     try {
-      if (error) {
-        deferred_.Reject(ToJsError(env, error).Value());
-      } else {
-        deferred_.Resolve(Result(env));
-      }
+      return *failed_out ? Failure(env) : Result(env);
     } catch (const Napi::Error& e) {  // a conversion failed: reject instead
-      deferred_.Reject(e.Value());
+      *failed_out = true;
+      return e.Value();
     }
   } catch (const std::exception&) {
-    // The environment is going away; there is nobody left to tell.
+    return Napi::Value();  // the environment is going away; there is nobody left to tell
   }
-  owner_->OnSettled();
+}
+
+void JsJob::Settle(Napi::Env env) {
+  try {
+    Napi::HandleScope scope(env);
+    bool failed_now = false;
+    Napi::Value outcome = Outcome(env, &failed_now);
+    if (!outcome.IsEmpty()) {
+      if (failed_now) {
+        deferred_->Reject(outcome);
+      } else {
+        deferred_->Resolve(outcome);
+      }
+    }
+  } catch (const std::exception&) {
+    // Env teardown, as in Outcome().
+  }
+  Release();
+}
+
+void JsJob::Release() { owner_->OnSettled(); }
+
+FailedJob::FailedJob(SandboxHandle* owner, const Napi::Error& error)
+    : JsJob(owner), message_(error.Message()) {
+  Napi::Object e = error.Value();
+  name_ = e.Get("name").ToString().Utf8Value();
+  if (Napi::Value code = e.Get("code"); code.IsString()) code_ = code.As<Napi::String>();
+}
+
+Napi::Value FailedJob::Failure(Napi::Env env) {
+  if (name_ == "TypeError") return Napi::TypeError::New(env, message_).Value();
+  if (name_ == "RangeError") return Napi::RangeError::New(env, message_).Value();
+  return LibraryError(env, code_.c_str(), message_).Value();
 }
 
 EnterJob::~EnterJob() {

@@ -1,10 +1,14 @@
-// The jobs a SandboxHandle queues on its worker. Each holds the promise it settles: built on
-// the JS thread, run on the worker thread (Prepare/Run/Finish), settled on the JS thread.
+// The jobs a SandboxHandle queues on its worker: built on the JS thread, run on the worker
+// thread (Prepare/Run/Finish), settled on the JS thread. A netlink operation's job is one slot of
+// a batch (all the requests lib/ queued in one turn of the event loop), settled with the rest of
+// its delivery in one call; lifecycle and sysctl jobs settle a promise of their own.
 #pragma once
 
 #include <napi.h>
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "../ns/sysctl.h"
@@ -15,24 +19,64 @@ namespace binding {
 
 class SandboxHandle;
 
+// The requests lib/ submitted together. `settle(first, outcomes)` is called once per delivery
+// with the outcomes (a value, or an Error to reject with) of consecutive slots. JS thread only.
+struct Batch {
+  Napi::FunctionReference settle;
+};
+
 class JsJob : public ns::Job {
  public:
+  // A job with a promise of its own.
   JsJob(Napi::Env env, SandboxHandle* owner)
       : deferred_(Napi::Promise::Deferred::New(env)), owner_(owner) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  // JS thread: resolves or rejects the promise, then releases the owner.
+  // A slot of a batch.
+  explicit JsJob(SandboxHandle* owner) : owner_(owner) {}
+  Napi::Promise promise() const { return deferred_->Promise(); }
+  void JoinBatch(std::shared_ptr<Batch> batch, uint32_t slot) {
+    batch_ = std::move(batch);
+    slot_ = slot;
+  }
+  const Batch* batch() const { return batch_.get(); }
+  uint32_t slot() const { return slot_; }
+  // JS thread: what the job ends with, a value or (with *failed set) an Error. Runs OnDone
+  // first. Never throws: during env teardown it returns an empty value.
+  Napi::Value Outcome(Napi::Env env, bool* failed);
+  // JS thread: settles a job with a promise of its own, then releases the owner.
   void Settle(Napi::Env env);
   // JS thread: rejects a job that was never queued (no owner bookkeeping to undo).
-  void RejectUnqueued(const Napi::Error& e) { deferred_.Reject(e.Value()); }
+  void RejectUnqueued(const Napi::Error& e) { deferred_->Reject(e.Value()); }
+  // JS thread, after the job's outcome was delivered.
+  void Release();
 
  protected:
   // JS thread, before the promise settles, whether the job failed or not.
   virtual void OnDone() {}
   // JS thread: the value to resolve with (error is 0).
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+  // JS thread: whether the job failed, and the Error to reject with.
+  virtual bool failed() const { return static_cast<bool>(error); }
+  virtual Napi::Value Failure(Napi::Env env) { return ToJsError(env, error).Value(); }
 
-  Napi::Promise::Deferred deferred_;
+  std::optional<Napi::Promise::Deferred> deferred_;
+  std::shared_ptr<Batch> batch_;
+  uint32_t slot_ = 0;
   SandboxHandle* owner_;
+};
+
+// A slot whose spec could not be read (a shape error, or another sandbox closed): it is queued
+// like the others, so the batch's outcomes keep their order, and ends with the error.
+class FailedJob final : public JsJob {
+ public:
+  FailedJob(SandboxHandle* owner, const Napi::Error& error);
+  bool exclusive() const override { return false; }  // sends nothing: it has no requests
+
+ private:
+  bool failed() const override { return true; }
+  Napi::Value Failure(Napi::Env env) override;
+  std::string name_;  // TypeError, RangeError or Error
+  std::string code_;
+  std::string message_;
 };
 
 // The typed columns of an operation's row (operations.cc).
@@ -62,9 +106,9 @@ struct Row {
 template <typename Spec, typename Info>
 class RequestJob final : public JsJob {
  public:
-  RequestJob(Napi::Env env, SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row,
-             Spec spec, std::unique_ptr<BorrowedFds> fds)
-      : JsJob(env, owner), row_(row), spec_(std::move(spec)), fds_(std::move(fds)) {
+  RequestJob(SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row, Spec spec,
+             std::unique_ptr<BorrowedFds> fds)
+      : JsJob(owner), row_(row), spec_(std::move(spec)), fds_(std::move(fds)) {
     protocol = protocol_;
     changes_links = row_.changes_links(spec_);
   }
@@ -105,9 +149,9 @@ class RequestJob final : public JsJob {
 template <typename Spec, typename Info>
 class DumpJob final : public JsJob {
  public:
-  DumpJob(Napi::Env env, SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row,
-          Spec spec, std::unique_ptr<BorrowedFds>)
-      : JsJob(env, owner), row_(row), spec_(std::move(spec)) {
+  DumpJob(SandboxHandle* owner, int protocol_, const Row<Spec, Info>& row, Spec spec,
+          std::unique_ptr<BorrowedFds>)
+      : JsJob(owner), row_(row), spec_(std::move(spec)) {
     protocol = protocol_;
   }
   bool exclusive() const override { return true; }

@@ -29,11 +29,11 @@ std::vector<uint8_t> GetCreatedLink(const nl::LinkSpec& spec, nl::LinkResolver& 
 template <typename Spec, typename Info, template <typename, typename> class Job>
 Operation MakeOperation(const char* name, int protocol, bool dump, const char* spec_type,
                         const char* result_type, Reader<Spec> read, Row<Spec, Info> row) {
-  auto make_job = [protocol, read, row](Napi::Env env, SandboxHandle* owner, Napi::Value value) {
+  auto make_job = [protocol, read, row](SandboxHandle* owner, Napi::Value value) {
     auto fds = std::make_unique<BorrowedFds>(SandboxHandle::BorrowNamespaceFd);
     Spec spec = read(value, *fds);
     return std::unique_ptr<JsJob>(
-        new Job<Spec, Info>(env, owner, protocol, row, std::move(spec), std::move(fds)));
+        new Job<Spec, Info>(owner, protocol, row, std::move(spec), std::move(fds)));
   };
   auto encode = [read, row](Napi::Value value, nl::LinkResolver& resolver, nl::Error* error) {
     BorrowedFds fds(SandboxHandle::RefuseNamespaceFd);

@@ -36,11 +36,8 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
       InstanceMethod<&SandboxHandle::Close>("close"),
       InstanceMethod<&SandboxHandle::Sysctl>("sysctl"),
       InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
+      InstanceMethod<&SandboxHandle::SubmitBatch>("submit"),
   };
-  for (const Operation& op : Operations()) {
-    methods.push_back(InstanceMethod(op.name, &SandboxHandle::Call, napi_default,
-                                     const_cast<Operation*>(&op)));
-  }
   return DefineClass(env, "SandboxHandle", methods);
 }
 
@@ -146,9 +143,40 @@ Napi::Value SandboxHandle::Close(const Napi::CallbackInfo& info) {
   return Submit(env, std::make_unique<CloseJob>(env, this), true);
 }
 
-Napi::Value SandboxHandle::Call(const Napi::CallbackInfo& info) {
-  const auto* op = static_cast<const Operation*>(info.Data());
-  return Submit(info.Env(), op->make_job(info.Env(), this, info[0]), state_ == State::kOpen);
+Napi::Value SandboxHandle::SubmitBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      !info[1].IsArray() || !info[2].IsFunction()) {
+    throw Napi::TypeError::New(env, "submit(ops: Uint8Array, specs: unknown[], settle: Function)");
+  }
+  auto ops = info[0].As<Napi::Uint8Array>();
+  Napi::Array specs = info[1].As<Napi::Array>();
+  if (ops.ElementLength() != specs.Length()) throw Napi::RangeError::New(env, "one spec per op");
+  if (state_ != State::kOpen) throw LibraryError(env, "ERR_SANDBOX_CLOSED", "the sandbox is closed");
+  const std::vector<Operation>& table = Operations();
+  auto batch = std::make_shared<Batch>();
+  batch->settle = Napi::Persistent(info[2].As<Napi::Function>());
+  std::vector<std::unique_ptr<ns::Job>> jobs;
+  jobs.reserve(ops.ElementLength());
+  for (uint32_t i = 0; i < ops.ElementLength(); i++) {
+    std::unique_ptr<JsJob> job;
+    try {
+      if (ops[i] >= table.size()) throw Napi::RangeError::New(env, "no such operation");
+      job = table[ops[i]].make_job(this, specs.Get(i));
+    } catch (const Napi::Error& e) {  // keeps its slot, in order, and fails there
+      job = std::make_unique<FailedJob>(this, e);
+    }
+    job->JoinBatch(batch, i);
+    jobs.push_back(std::move(job));
+  }
+  if (jobs.empty()) return env.Undefined();
+  if (pending_ == 0) {
+    Ref();  // a dropped Sandbox must not be collected while its requests run
+    addon_->Busy(env);
+  }
+  pending_ += jobs.size();
+  worker_->SubmitAll(std::move(jobs));
+  return env.Undefined();
 }
 
 Napi::Value SandboxHandle::Sysctl(const Napi::CallbackInfo& info) {

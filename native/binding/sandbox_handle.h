@@ -37,8 +37,10 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
 
   Napi::Value Enter(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
-  // Every netlink operation: the row is the method's data (operations.cc).
-  Napi::Value Call(const Napi::CallbackInfo& info);
+  // submit(ops: Uint8Array, specs: unknown[], settle): queues the netlink requests lib/ made in
+  // one turn of the event loop, in order, with one crossing. ops[i] is a row of the operation
+  // table; settle(first, outcomes) is called once per delivery with consecutive slots' outcomes.
+  Napi::Value SubmitBatch(const Napi::CallbackInfo& info);
   Napi::Value Sysctl(const Napi::CallbackInfo& info);
   Napi::Value SysctlList(const Napi::CallbackInfo& info);
 

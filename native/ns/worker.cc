@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -71,6 +72,15 @@ void Worker::Submit(std::unique_ptr<Job> job) {
   wake_.notify_one();
 }
 
+void Worker::SubmitAll(std::vector<std::unique_ptr<Job>> jobs) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& job : jobs) queue_.push_back(std::move(job));
+    queued_.store(queue_.size(), std::memory_order_release);
+  }
+  wake_.notify_one();
+}
+
 void Worker::Abandon() {
   std::deque<std::unique_ptr<Job>> dropped;
   {
@@ -86,14 +96,13 @@ void Worker::Abandon() {
 void Worker::SpinForWork() {
   // A caller that awaits each request submits the next one a few microseconds after it got the
   // last answer; waking a sleeping thread costs more than that on most machines (tens of µs on
-  // VMs). So look for work for a moment before sleeping, as Go's scheduler spins its threads.
+  // VMs). So look for work for a moment before sleeping, as Go's scheduler spins its threads,
+  // yielding the core meanwhile: on a busy machine the JS thread may need it to submit.
   constexpr auto kSpin = std::chrono::microseconds(50);
   const auto until = std::chrono::steady_clock::now() + kSpin;
   while (queued_.load(std::memory_order_acquire) == 0 && !abandoned_ &&
          std::chrono::steady_clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    sched_yield();
   }
 }
 

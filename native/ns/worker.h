@@ -80,8 +80,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // JS thread. Queues a job; jobs run in submission order.
+  // JS thread. Queues jobs; jobs run in submission order.
   void Submit(std::unique_ptr<Job> job);
+  void SubmitAll(std::vector<std::unique_ptr<Job>> jobs);
   // JS thread. Stops after the job that is running now, dropping queued jobs, and joins.
   void Abandon();
 

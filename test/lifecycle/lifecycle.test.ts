@@ -4,9 +4,15 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
 import { NetsandboxError, Sandbox } from '../../lib/index.js';
-import { binding } from '../../lib/native.js';
+import { binding, type NativeSandboxHandle } from '../../lib/native.js';
+import { operationIndex } from '../../lib/operations.js';
 import { ip, uniqueName } from '../support/oracle.js';
 import { collectUntil, waitFor, workerThreads } from '../support/threads.js';
+
+// One request on a raw handle, as lib/request.ts sends it.
+const dumpLinks = (h: NativeSandboxHandle) => new Promise((resolve, reject) => {
+  h.submit(Uint8Array.of(operationIndex.links), [{}], (_, [outcome]) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+});
 
 const fixture = fileURLToPath(new URL('./fixtures/busy-sandbox.mjs', import.meta.url));
 
@@ -53,7 +59,7 @@ describe('the native handle', () => {
     const closing = h.close();
     await entering;
     await closing;
-    await expect(h.links({})).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+    await expect(dumpLinks(h)).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
     await binding.removeNamespaceFile(`/run/netns/${name}`);
   });
 
@@ -68,7 +74,7 @@ describe('the native handle', () => {
 
   it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
     const h = new binding.SandboxHandle();
-    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => h.links({})));
+    const results = await Promise.allSettled(Array.from({ length: 1000 }, () => dumpLinks(h)));
     expect(results.every((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'ERR_SANDBOX_CLOSED')).toBe(true);
   });
 });

@@ -1,5 +1,8 @@
-// Loaded before every integration and lifecycle test file: after the file, the JS thread and
-// every thread that is not a namespace worker must still be in the namespace they started in.
+// Loaded before every integration and lifecycle test file. It refuses to run outside the private
+// network + mount namespace of test/in-private-netns.sh (whose tmpfs on /run/netns is named
+// 'netsandbox'), so a test run by hand can never leave namespaces on the machine. And after the
+// file, the JS thread and every thread that is not a namespace worker must still be in the
+// namespace they started in.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 
@@ -18,6 +21,12 @@ function threadNamespaces(): Map<string, string> {
     }
   }
   return out;
+}
+
+const privateRunNetns = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  .some((line) => / \/run\/netns .* - tmpfs netsandbox /.test(line));
+if (!privateRunNetns) {
+  throw new Error('integration and lifecycle tests run only inside test/in-private-netns.sh (npm test does that)');
 }
 
 let jsThreadNamespace = 0;

@@ -1,7 +1,7 @@
 import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
 import { libraryError } from './errors.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
-import { handleOf, label, linkRef, send } from './request.js';
+import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
 import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
@@ -209,9 +209,9 @@ export class Interface {
 
   /** Like `ip addr show dev NAME`. */
   async addresses(options: { family?: Family } = {}): Promise<Address[]> {
-    const dump = await send(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
-      { dev: this.index, ...(options.family ? { family: options.family } : {}) });
-    return dump.items.map(toAddress);
+    const { items } = await dump(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
+      { dev: this.index, ...(options.family ? { family: options.family } : {}) }, toAddress);
+    return items;
   }
 
   async #change(operation: string, change: Omit<NativeLinkSpec, 'dev'>): Promise<void> {

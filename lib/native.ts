@@ -39,7 +39,9 @@ export interface NativeNeighbor {
   state: number; flags: number;
 }
 
-export interface Dump<T> { items: T[]; partial: boolean }
+/** A dump's items stay in the addon until read in chunks with readDump(). */
+export interface Dump<T> { partial: boolean; count: number; cursor: DumpCursor<T> }
+export type DumpCursor<T> = { readonly items: T[]; readonly brand: 'DumpCursor' }; // opaque
 
 // Specs, as the binding's spec readers (native/binding/convert.cc) take them.
 export interface NativeLinkSpec {
@@ -89,6 +91,8 @@ export interface NativeSandboxHandle {
    * or an Error) of consecutive slots. Throws ERR_SANDBOX_CLOSED when nothing can be queued.
    */
   submit(ops: Uint8Array, specs: unknown[], settle: (first: number, outcomes: unknown[]) => void): void;
+  /** Items [start, start + count) of a dump; reading the last one frees the rest. */
+  readDump<T>(cursor: DumpCursor<T>, start: number, count: number): T[];
   enter(target: NamespaceTarget): Promise<{ id: number; path: string }>;
   close(): Promise<void>;
   /** Reads (no value) or sets each key below /proc/sys/net, in order; one result per entry. */

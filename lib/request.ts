@@ -8,7 +8,9 @@
 // what is queued, so no request overtakes one made before it. Main thread only.
 import { toError } from './errors.js';
 import type { Interface } from './interface.js';
-import type { LinkRef, NativeSandboxHandle } from './native.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+import type { Dump, LinkRef, NativeSandboxHandle } from './native.js';
 import { type NativeOperations, operationIndex } from './operations.js';
 import type { Sandbox } from './sandbox.js';
 import { interfaceName } from './validate.js';
@@ -104,6 +106,28 @@ function flush(entry: Entry): void {
   } catch (error) { // closed: nothing was queued
     for (const slot of slots) slot.reject(typed(error, slot.sandbox, slot.context));
   }
+}
+
+type DumpOperation = { [K in keyof NativeOperations]: NativeOperations[K]['result'] extends Dump<unknown> ? K : never }[keyof NativeOperations];
+type ItemOf<K extends DumpOperation> = NativeOperations[K]['result'] extends Dump<infer T> ? T : never;
+
+/** Items converted per event-loop turn: a chunk of routes takes a few ms. */
+const DUMP_CHUNK = 1000;
+
+/**
+ * Runs a dump and wraps its items, reading them from the addon a chunk per event-loop turn so
+ * that a 20,000-route listing never blocks the loop for long.
+ */
+export async function dump<K extends DumpOperation, T>(sandbox: Sandbox, context: RequestContext, op: K,
+  spec: NativeOperations[K]['spec'], wrap: (item: ItemOf<K>) => T): Promise<{ items: T[]; partial: boolean }> {
+  const { partial, count, cursor } = await send(sandbox, context, op, spec) as Dump<ItemOf<K>>;
+  const handle = handleOf(sandbox);
+  const items: T[] = [];
+  for (let start = 0; start < count; start += DUMP_CHUNK) {
+    if (start > 0) await nextTurn();
+    for (const item of handle.readDump(cursor, start, DUMP_CHUNK)) items.push(wrap(item));
+  }
+  return { items, partial };
 }
 
 /**

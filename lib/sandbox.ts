@@ -5,7 +5,7 @@ import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from 
 import { libraryError, toError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
-import { handleOf, label, linkRef, registerSandbox, request, send } from './request.js';
+import { dump, handleOf, label, linkRef, registerSandbox, request, send } from './request.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
@@ -206,8 +206,8 @@ export class Sandbox implements AsyncDisposable {
 
   /** Like `ip link show`. */
   async interfaces(): Promise<Listing<Interface>> {
-    const dump = await send(this, { operation: 'interfaces' }, 'links', {});
-    return listing(dump.items.map((l) => new Interface(this, l)), dump.partial);
+    const { items, partial } = await dump(this, { operation: 'interfaces' }, 'links', {}, (l) => new Interface(this, l));
+    return listing(items, partial);
   }
 
   /** Like `ip link show NAME`; NotFoundError if there is none. */
@@ -325,8 +325,8 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip addr show`. */
   async addresses(options: { family?: Family } = {}): Promise<Listing<Address>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
-    const dump = await send(this, { operation: 'addresses' }, 'addresses', family ? { family } : {});
-    return listing(dump.items.map(toAddress), dump.partial);
+    const { items, partial } = await dump(this, { operation: 'addresses' }, 'addresses', family ? { family } : {}, toAddress);
+    return listing(items, partial);
   }
 
   // ---- Routes ---------------------------------------------------------------------------
@@ -354,8 +354,8 @@ export class Sandbox implements AsyncDisposable {
   async routes(options: { family?: Family; table?: RouteSpec['table'] | 'all' } = {}): Promise<Listing<Route>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const table = options.table === 'all' ? 0 : named(options.table ?? 'main', tables, 'table', 0xffffffff);
-    const dump = await send(this, { operation: 'routes' }, 'routes', { table, ...(family && { family }) });
-    return listing(dump.items.map((r) => new Route(this, r)), dump.partial);
+    const { items, partial } = await dump(this, { operation: 'routes' }, 'routes', { table, ...(family && { family }) }, (r) => new Route(this, r));
+    return listing(items, partial);
   }
 
   /** Like `ip route get ADDRESS [from SRC] [oif DEV]`: the route the kernel would use. */
@@ -398,15 +398,15 @@ export class Sandbox implements AsyncDisposable {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
       ...(options.family !== undefined && { family: requireFamily(options.family) }),
     };
-    const dump = await send(this, { operation: 'neighbors' }, 'neighbors', filter);
-    const items = dump.items.filter((n) => n.family !== 'bridge' && n.ip !== undefined).map((n): Neighbor => ({
+    const { items: all, partial } = await dump(this, { operation: 'neighbors' }, 'neighbors', filter, (n) => n);
+    const items = all.filter((n) => n.family !== 'bridge' && n.ip !== undefined).map((n): Neighbor => ({
       family: n.family as Family,
       ip: n.ip!,
       ...(n.mac !== undefined && { mac: n.mac }),
       dev: n.dev,
       state: neighborState(n),
     }));
-    return listing(items, dump.partial);
+    return listing(items, partial);
   }
 
   /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */
@@ -424,14 +424,13 @@ export class Sandbox implements AsyncDisposable {
   /** Like `bridge fdb show [dev DEV]`. */
   async fdbEntries(options: { dev?: InterfaceRef } = {}): Promise<Listing<FdbEntry>> {
     const filter = { fdb: true, ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }) };
-    const dump = await send(this, { operation: 'fdbEntries' }, 'neighbors', filter);
-    const items = dump.items.map((n): FdbEntry => ({
+    const { items, partial } = await dump(this, { operation: 'fdbEntries' }, 'neighbors', filter, (n): FdbEntry => ({
       mac: n.mac ?? '',
       dev: n.dev,
       ...(n.ip !== undefined && { dst: n.ip }),
       state: neighborState(n),
     }));
-    return listing(items, dump.partial);
+    return listing(items, partial);
   }
 
   #fdbSpec(entry: { mac: string; dev: InterfaceRef; dst?: string }) {

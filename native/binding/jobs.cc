@@ -43,6 +43,15 @@ void JsJob::Settle(Napi::Env env) {
 
 void JsJob::Release() { owner_->OnSettled(); }
 
+Napi::Value DumpOutcome(Napi::Env env, std::unique_ptr<DumpItems> items, bool partial) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("partial", partial);
+  out.Set("count", static_cast<double>(items->size()));
+  out.Set("cursor", Napi::External<DumpItems>::New(env, items.release(),
+                                                   [](Napi::Env, DumpItems* d) { delete d; }));
+  return out;
+}
+
 FailedJob::FailedJob(SandboxHandle* owner, const Napi::Error& error)
     : JsJob(owner), message_(error.Message()) {
   Napi::Object e = error.Value();

@@ -37,6 +37,7 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
       InstanceMethod<&SandboxHandle::Sysctl>("sysctl"),
       InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
       InstanceMethod<&SandboxHandle::SubmitBatch>("submit"),
+      InstanceMethod<&SandboxHandle::ReadDump>("readDump"),
   };
   return DefineClass(env, "SandboxHandle", methods);
 }
@@ -141,6 +142,21 @@ Napi::Value SandboxHandle::Close(const Napi::CallbackInfo& info) {
   state_ = State::kClosing;
   // Submit checks nothing more: the close job queues behind everything already submitted.
   return Submit(env, std::make_unique<CloseJob>(env, this), true);
+}
+
+Napi::Value SandboxHandle::ReadDump(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "readDump(cursor, start: number, count: number)");
+  }
+  DumpItems* items = info[0].As<Napi::External<DumpItems>>().Data();
+  const size_t size = items->size();
+  const size_t start = std::min<size_t>(info[1].As<Napi::Number>().Uint32Value(), size);
+  const size_t end = std::min<size_t>(start + info[2].As<Napi::Number>().Uint32Value(), size);
+  Napi::Array out = Napi::Array::New(env, end - start);
+  for (size_t i = start; i < end; i++) out.Set(static_cast<uint32_t>(i - start), items->Write(env, i));
+  if (end == size) items->Clear();
+  return out;
 }
 
 Napi::Value SandboxHandle::SubmitBatch(const Napi::CallbackInfo& info) {

@@ -41,6 +41,9 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   // one turn of the event loop, in order, with one crossing. ops[i] is a row of the operation
   // table; settle(first, outcomes) is called once per delivery with consecutive slots' outcomes.
   Napi::Value SubmitBatch(const Napi::CallbackInfo& info);
+  // readDump(cursor, start, count): items [start, start + count) of a dump's outcome, as objects;
+  // reading the last one frees the rest.
+  Napi::Value ReadDump(const Napi::CallbackInfo& info);
   Napi::Value Sysctl(const Napi::CallbackInfo& info);
   Napi::Value SysctlList(const Napi::CallbackInfo& info);
 

@@ -39,10 +39,12 @@ nl::Socket* Context::SocketFor(int protocol, nl::Error* error) {
 
 int32_t Context::IndexOf(const nl::LinkRef& ref, nl::Error* error) {
   if (ref.index != 0) return ref.index;
+  auto found = indexes_.find(ref.name);
+  if (found != indexes_.end()) return found->second;
   ifreq ifr{};
   if (ref.name.size() < IFNAMSIZ) {
     memcpy(ifr.ifr_name, ref.name.data(), ref.name.size());
-    if (ioctl(ioctl_fd_, SIOCGIFINDEX, &ifr) == 0) return ifr.ifr_ifindex;
+    if (ioctl(ioctl_fd_, SIOCGIFINDEX, &ifr) == 0) return indexes_[ref.name] = ifr.ifr_ifindex;
   }
   *error = nl::Error{ENODEV, "Cannot find device \"" + ref.name + "\""};
   return 0;

@@ -34,16 +34,21 @@ class Context : public nl::LinkResolver {
   // After a socket-level failure the socket's state is unknown, so it is never reused: the
   // next request of that protocol opens a fresh one.
   void DropSocket(int protocol) { sockets_.erase(protocol); }
+  // Both directions are looked up once per batch: the worker forgets them before each batch
+  // (and a request that renames, creates, moves or deletes a link ends its batch), so a change
+  // of names is always seen.
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override;
-  // Looked up once per batch: the worker forgets the names before each batch, so a rename
-  // between batches is always seen.
   std::string NameOf(int32_t index) override;
-  void ForgetNames() { names_.clear(); }
+  void ForgetNames() {
+    names_.clear();
+    indexes_.clear();
+  }
 
  private:
   std::map<int, std::unique_ptr<nl::Socket>> sockets_;  // by netlink protocol
   int ioctl_fd_ = -1;  // an AF_INET socket of this namespace, for name <-> index lookups
   std::unordered_map<int32_t, std::string> names_;
+  std::unordered_map<std::string, int32_t> indexes_;
 };
 
 class Job {

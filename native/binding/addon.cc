@@ -146,7 +146,8 @@ void Addon::OnPrepare(uv_prepare_t* prepare) {
 }
 
 void Addon::WaitForResults() {
-  // A wait that sees nothing costs CPU and saves nothing: after one, skip 2, 4, ... 64 turns.
+  // A wait that sees nothing costs CPU and saves nothing, and one whose yield returned late
+  // delays other threads: after either, skip 1, 3, 7, ... 63 turns.
   if (skip_ > 0) {
     skip_--;
     return;
@@ -156,21 +157,31 @@ void Addon::WaitForResults() {
   while (busy_ > 0 && Clock::now() < turn_end) {
     waiting_.store(true);
     const auto wait_end = Clock::now() + kWaitBudget;
-    while (posted_count_.load() == 0 && Clock::now() < wait_end) sched_yield();
+    bool contended = false;  // a yield returned late: other threads want this core
+    for (auto now = Clock::now(); posted_count_.load() == 0 && now < wait_end && !contended;) {
+      sched_yield();
+      const auto after = Clock::now();
+      contended = after - now > kWaitBudget;
+      now = after;
+    }
     waiting_.store(false);
-    if (posted_count_.load() == 0) {  // nothing came: libuv may block; a post wakes it
+    const bool seen = posted_count_.load() != 0;
+    if (seen && !contended) {
+      misses_ = 0;
+    } else {  // libuv may block after this turn: a post wakes it
       misses_ = std::min(misses_ + 1, 6u);
       skip_ = (1u << misses_) - 1;
-      return;
     }
-    misses_ = 0;
-    try {
-      Napi::HandleScope scope(env_);
-      Napi::CallbackScope callback_scope(env_, async_context_);  // microtasks run as it closes
-      Drain(env_);
-    } catch (const std::exception&) {
-      return;  // env teardown
+    if (seen) {
+      try {
+        Napi::HandleScope scope(env_);
+        Napi::CallbackScope callback_scope(env_, async_context_);  // microtasks run as it closes
+        Drain(env_);
+      } catch (const std::exception&) {
+        return;  // env teardown
+      }
     }
+    if (!seen || contended) return;
   }
 }
 

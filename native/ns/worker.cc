@@ -99,12 +99,22 @@ void Worker::SpinForWork() {
   // A caller that awaits each request submits the next one a few microseconds after it got the
   // last answer; waking a sleeping thread costs more than that on most machines (tens of µs on
   // VMs). So look for work for a moment before sleeping, as Go's scheduler spins its threads,
-  // yielding the core meanwhile: on a busy machine the JS thread may need it to submit.
+  // yielding the core meanwhile. A yield that returns late means other threads want the core:
+  // then spinning delays them and us (a whole time slice per yield), so skip it for a while.
   constexpr auto kSpin = std::chrono::microseconds(50);
+  if (spin_skip_ > 0) {
+    spin_skip_--;
+    return;
+  }
   const auto until = std::chrono::steady_clock::now() + kSpin;
-  while (queued_.load(std::memory_order_acquire) == 0 && !abandoned_ &&
-         std::chrono::steady_clock::now() < until) {
+  while (queued_.load(std::memory_order_acquire) == 0 && !abandoned_) {
+    const auto before = std::chrono::steady_clock::now();
+    if (before >= until) return;
     sched_yield();
+    if (std::chrono::steady_clock::now() - before > kSpin) {
+      spin_skip_ = 64;
+      return;
+    }
   }
 }
 

@@ -107,6 +107,7 @@ class Worker {
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
   std::atomic<bool> abandoned_{false};
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock (for spinning)
+  unsigned spin_skip_ = 0;         // worker thread: idle periods left without spinning
   std::thread thread_;
 };
 

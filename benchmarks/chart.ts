@@ -1,6 +1,6 @@
 // A horizontal grouped bar chart of per-operation µs on a log scale, as plain SVG.
 
-interface Measured { perOpUs: number }
+interface Measured { perOpUs: number; cpuPerOpUs?: number }
 
 const COLORS: Record<string, string> = {
   'netsandbox awaited': '#1f77b4',
@@ -29,8 +29,9 @@ export function renderChart(labels: Record<string, string>, results: Record<stri
     const present = variants.filter((v) => r[v]);
     parts.push(`<text x="${labelWidth - 8}" y="${y + (present.length * bar) / 2 + 4}" text-anchor="end" font-weight="bold">${escape(labels[id] ?? id)}</text>`);
     for (const v of present) {
-      const us = r[v]!.perOpUs;
-      parts.push(`<rect x="${labelWidth}" y="${y}" width="${Math.max(1, x(us)).toFixed(1)}" height="${bar - 2}" fill="${COLORS[v] ?? '#999'}"><title>${escape(v)}: ${us.toFixed(2)} µs</title></rect>`);
+      const { perOpUs: us, cpuPerOpUs: cpu } = r[v]!;
+      const title = `${escape(v)}: ${us.toFixed(2)} µs${cpu === undefined ? '' : `, CPU ${cpu.toFixed(2)} µs`}`;
+      parts.push(`<rect x="${labelWidth}" y="${y}" width="${Math.max(1, x(us)).toFixed(1)}" height="${bar - 2}" fill="${COLORS[v] ?? '#999'}"><title>${title}</title></rect>`);
       parts.push(`<text x="${labelWidth + Math.max(1, x(us)) + 4}" y="${y + bar - 3}" font-size="9">${us < 10 ? us.toFixed(2) : us.toFixed(0)}</text>`);
       y += bar;
     }
@@ -39,15 +40,17 @@ export function renderChart(labels: Record<string, string>, results: Record<stri
   const axis: string[] = [];
   for (let e = lo; e <= hi; e++) {
     const xx = labelWidth + x(10 ** e);
-    axis.push(`<line x1="${xx}" y1="30" x2="${xx}" y2="${y}" stroke="#ddd"/>`, `<text x="${xx}" y="24" text-anchor="middle" font-size="10">${10 ** e >= 1000 ? `${10 ** e / 1000} ms` : `${10 ** e} µs`}</text>`);
+    axis.push(`<line x1="${xx}" y1="30" x2="${xx}" y2="${y}" stroke="#ddd"/>`, `<text x="${xx}" y="24" text-anchor="middle" font-size="10">${10 ** e >= 1e6 ? `${10 ** e / 1e6} s` : 10 ** e >= 1000 ? `${10 ** e / 1000} ms` : `${10 ** e} µs`}</text>`);
   }
+  // Four columns from the left edge, so the longest name still fits inside the picture.
+  const legendX = (i: number) => 20 + (i % 4) * 210;
   const legend = variants.filter((v) => Object.values(results).some((r) => r[v])).map((v, i) =>
-    `<rect x="${labelWidth + (i % 4) * 175}" y="${y + 10 + Math.floor(i / 4) * 16}" width="10" height="10" fill="${COLORS[v] ?? '#999'}"/><text x="${labelWidth + (i % 4) * 175 + 14}" y="${y + 19 + Math.floor(i / 4) * 16}" font-size="11">${escape(v)}</text>`);
+    `<rect x="${legendX(i)}" y="${y + 10 + Math.floor(i / 4) * 16}" width="10" height="10" fill="${COLORS[v] ?? '#999'}"/><text x="${legendX(i) + 14}" y="${y + 19 + Math.floor(i / 4) * 16}" font-size="11">${escape(v)}</text>`);
   const height = y + 50;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 60}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${labelWidth}" y="12" font-size="12">per-operation time, µs (log scale; shorter is faster)</text>`,
+    `<text x="${labelWidth}" y="12" font-size="12">per-operation time, µs (log scale; shorter is faster; a dump row is per whole dump)</text>`,
     ...axis, ...parts, ...legend,
     '</svg>',
     '',

@@ -5,19 +5,27 @@
 // library's per-operation cost can be compared with the cost of the kernel
 // work plus the bare minimum of syscalls.
 //
-//   nlbench MODE CASE N ARG [-e]
+//   nlbench MODE CASE N ARG [-l LEN] [-e]
 //
 // MODE  ack:  send one request, wait for its ACK, then send the next.
 //       pipe: pack up to 256 requests (64 KiB) into one send, then read all
 //             of that batch's ACKs before building the next batch.
 // CASE  route4 N DEV | route6 N DEV | addr4 N DEV | veth N NSPATH |
-//       move N NSPATH | netns N DIR | sysctl N KEY   (see usage()).
+//       move N NSPATH | netns N DIR | netnsadd N DIR | sysctl N KEY |
+//       dump N FAMILY   (see usage()).
+// -l    the prefix length of route4 / route6 destinations (default 32 / 128):
+//       route i is the i-th prefix of that length in 198.18.0.0/15 or
+//       2001:db8::/32, e.g. 198.18.1.0/24 or 2001:db8:1::/48 for i = 1.
 // -e    adds NLM_F_ECHO to route adds; the echoed routes are read and skipped.
 //
 // Prints one JSON line on stdout:
-//   {"mode":"pipe","case":"route4","n":500,"echo":false,"ns":123456789}
-// where ns is CLOCK_MONOTONIC time of the timed loop only. Messages are built
-// inside the timed loop, as a library would build them.
+//   {"mode":"pipe","case":"route4","n":500,"len":24,"echo":false,"ns":123456789,
+//    "user_us":1234,"sys_us":5678,"items":0}
+// where ns is CLOCK_MONOTONIC time of the timed loop only, and user_us and
+// sys_us are this process's CPU time (getrusage(RUSAGE_SELF): every thread,
+// user and kernel, including the kernel's work done in our syscalls) over the
+// same loop. items is the number of routes the last dump returned (dump only).
+// Messages are built inside the timed loop, as a library would build them.
 //
 // Any failure (including a non-zero ACK, reported with its extack message)
 // goes to stderr and exits 1; a usage error exits 2.
@@ -45,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +95,36 @@ static uint64_t now_ns(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0) die_errno("clock_gettime");
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+// What one timed loop cost: wall-clock time and this process's CPU time.
+struct span {
+  uint64_t ns;
+  uint64_t user_us;
+  uint64_t sys_us;
+};
+
+static uint64_t tv_us(struct timeval tv) {
+  return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+// Starts a timed loop: the clock and getrusage(RUSAGE_SELF), whose user + system total is
+// the process's exact CPU time (the kernel scales its sampled split to the scheduler's count).
+static struct span span_start(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) < 0) die_errno("getrusage");
+  struct span s = {now_ns(), tv_us(ru.ru_utime), tv_us(ru.ru_stime)};
+  return s;
+}
+
+// Ends a timed loop started by span_start: returns the differences.
+static struct span span_stop(struct span start) {
+  uint64_t ns = now_ns();
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) < 0) die_errno("getrusage");
+  struct span s = {ns - start.ns, tv_us(ru.ru_utime) - start.user_us,
+                   tv_us(ru.ru_stime) - start.sys_us};
+  return s;
 }
 
 /* ---------------------------------------------------------------- socket */
@@ -169,10 +208,11 @@ static void nl_wait_acks(struct nl *nl, uint32_t first, uint32_t count) {
 
 // The shared sender: builds the n requests and sends them one per send
 // (ack mode) or in batches (pipe mode), collecting every ACK.
-// Returns the elapsed nanoseconds.
-static uint64_t nl_run(struct nl *nl, enum mode mode, uint32_t n, build_fn build, const void *ctx) {
+// Returns the loop's elapsed time and CPU time.
+static struct span nl_run(struct nl *nl, enum mode mode, uint32_t n, build_fn build,
+                          const void *ctx) {
   const uint32_t max_msgs = mode == MODE_PIPE ? BATCH_MSGS : 1;
-  uint64_t start = now_ns();
+  struct span start = span_start();
   uint32_t i = 0;
 
   while (i < n) {
@@ -192,10 +232,22 @@ static uint64_t nl_run(struct nl *nl, enum mode mode, uint32_t n, build_fn build
     if ((size_t)sent != len) die("short send (%zd of %zu bytes)", sent, len);
     nl_wait_acks(nl, first, count);
   }
-  return now_ns() - start;
+  return span_stop(start);
 }
 
 /* ---------------------------------------------------------------- helpers */
+
+// One run's parameters, from the command line.
+struct args {
+  enum mode mode;
+  uint32_t n;
+  const char *arg;  // DEV, NSPATH, DIR, KEY or FAMILY, by case
+  bool echo;        // -e
+  unsigned len;     // -l, or 0 when not given
+};
+
+// The number of routes the last dump returned (dump only).
+static uint32_t dump_items;
 
 static unsigned ifindex_of(const char *dev) {
   unsigned idx = if_nametoindex(dev);
@@ -224,11 +276,14 @@ static uint32_t bench_v4(uint32_t i) {
 
 struct route_ctx {
   uint8_t family;
+  uint8_t len;  // prefix length
   uint32_t oif;
   bool echo;
 };
 
-// RTM_NEWROUTE <dst>/32|128 dev <oif> proto boot scope link table main
+// RTM_NEWROUTE <dst>/<len> dev <oif> proto boot scope link table main, where dst is the
+// i-th prefix of that length: 198.18.0.0 + (i << (32 - len)) or
+// 2001:db8:: + (i << (128 - len)) (e.g. 198.19.4.0/24, 2001:db8:104::/48 for i = 260).
 static struct nlmsghdr *build_route(void *buf, uint32_t i, const void *arg) {
   const struct route_ctx *ctx = arg;
   struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -241,45 +296,146 @@ static struct nlmsghdr *build_route(void *buf, uint32_t i, const void *arg) {
   rtm->rtm_protocol = RTPROT_BOOT;
   rtm->rtm_scope = RT_SCOPE_LINK;
   rtm->rtm_type = RTN_UNICAST;
+  rtm->rtm_dst_len = ctx->len;
   mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
 
   if (ctx->family == AF_INET) {
-    uint32_t dst = bench_v4(i);
-    rtm->rtm_dst_len = 32;
+    uint32_t dst = htonl(0xc6120000u + (uint32_t)((uint64_t)i << (32 - ctx->len)));
     mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
   } else {
-    // 2001:db8:1::(i >> 16):(i & 0xffff)
-    uint8_t dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01};
-    dst[12] = (uint8_t)(i >> 24);
-    dst[13] = (uint8_t)(i >> 16);
-    dst[14] = (uint8_t)(i >> 8);
-    dst[15] = (uint8_t)i;
-    rtm->rtm_dst_len = 128;
+    unsigned __int128 v =
+        ((unsigned __int128)0x20010db8u << 96) + ((unsigned __int128)i << (128 - ctx->len));
+    uint8_t dst[16];
+    for (int b = 15; b >= 0; b--, v >>= 8) dst[b] = (uint8_t)v;
     mnl_attr_put(nlh, RTA_DST, sizeof(dst), dst);
   }
   mnl_attr_put_u32(nlh, RTA_OIF, ctx->oif);
   return nlh;
 }
 
-static uint64_t bench_route(enum mode mode, uint32_t n, const char *dev, bool echo,
-                            uint8_t family) {
-  if (family == AF_INET && n > MAX_V4) die("route4: N must be at most %u", MAX_V4);
-  const struct route_ctx ctx = {family, ifindex_of(dev), echo};
+static struct span bench_route(const struct args *a, uint8_t family) {
+  // 198.18.0.0/15 and 2001:db8::/32 hold 2^(len - 15) and 2^(len - 32) prefixes.
+  const unsigned base = family == AF_INET ? 15 : 32, max = family == AF_INET ? 32 : 128;
+  const unsigned len = a->len ? a->len : max;
+  if (len < base || len > max) die("-l must be %u..%u", base, max);
+  if (len - base < 32 && a->n > (1ull << (len - base)))
+    die("only %llu /%u prefixes fit in the benchmark range", 1ull << (len - base), len);
+  const struct route_ctx ctx = {family, (uint8_t)len, ifindex_of(a->arg), a->echo};
   struct nl *nl = nl_open();
-  uint64_t ns = nl_run(nl, mode, n, build_route, &ctx);
+  struct span span = nl_run(nl, a->mode, a->n, build_route, &ctx);
   // Each echoed route arrives before its ACK, so all have been read.
-  if (echo && nl->echoes != n)
-    die("expected %" PRIu32 " echoed routes, got %" PRIu32, n, nl->echoes);
+  if (a->echo && nl->echoes != a->n)
+    die("expected %" PRIu32 " echoed routes, got %" PRIu32, a->n, nl->echoes);
   nl_close(nl);
-  return ns;
+  return span;
 }
 
-static uint64_t bench_route4(enum mode mode, uint32_t n, const char *dev, bool echo) {
-  return bench_route(mode, n, dev, echo, AF_INET);
+static struct span bench_route4(const struct args *a) { return bench_route(a, AF_INET); }
+
+static struct span bench_route6(const struct args *a) { return bench_route(a, AF_INET6); }
+
+/* ---------------------------------------------------------------- dump */
+
+// One decoded route, as a library would hand it over: the attributes a route listing
+// shows, and the destination as text.
+struct route_info {
+  uint8_t family, dst_len, protocol, scope, type;
+  uint32_t table, metric, oif;
+  char dst[INET6_ADDRSTRLEN];
+  char via[INET6_ADDRSTRLEN];
+};
+
+static int route_attr(const struct nlattr *attr, void *data) {
+  struct route_info *r = data;
+  const uint16_t type = mnl_attr_get_type(attr);
+  if (mnl_attr_type_valid(attr, RTA_MAX) < 0) return MNL_CB_OK;
+  switch (type) {
+    case RTA_TABLE:
+    case RTA_PRIORITY:
+    case RTA_OIF:
+      if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0) die("bad route attribute %u", type);
+      if (type == RTA_TABLE) r->table = mnl_attr_get_u32(attr);
+      if (type == RTA_PRIORITY) r->metric = mnl_attr_get_u32(attr);
+      if (type == RTA_OIF) r->oif = mnl_attr_get_u32(attr);
+      break;
+    case RTA_DST:
+    case RTA_GATEWAY: {
+      const size_t want = r->family == AF_INET ? 4 : 16;
+      if (mnl_attr_get_payload_len(attr) != want) die("bad route address length");
+      char *out = type == RTA_DST ? r->dst : r->via;
+      if (!inet_ntop(r->family, mnl_attr_get_payload(attr), out, INET6_ADDRSTRLEN))
+        die_errno("inet_ntop");
+      break;
+    }
+    default:
+      break;
+  }
+  return MNL_CB_OK;
 }
 
-static uint64_t bench_route6(enum mode mode, uint32_t n, const char *dev, bool echo) {
-  return bench_route(mode, n, dev, echo, AF_INET6);
+// `ip route show`: dumps table main (filtered by the kernel, with strict checking, as the
+// library asks) N times, decoding every route; FAMILY is inet, inet6 or all.
+static struct span bench_dump(const struct args *a) {
+  uint8_t family;
+  if (strcmp(a->arg, "inet") == 0)
+    family = AF_INET;
+  else if (strcmp(a->arg, "inet6") == 0)
+    family = AF_INET6;
+  else if (strcmp(a->arg, "all") == 0)
+    family = AF_UNSPEC;
+  else
+    die("dump: FAMILY must be inet, inet6 or all");
+  struct nl *nl = nl_open();
+  int one = 1;
+  if (mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one, sizeof(one)) < 0)
+    die_errno("setsockopt NETLINK_GET_STRICT_CHK");
+  uint32_t checksum = 0;  // keeps the decoding from being optimized away
+
+  struct span start = span_start();
+  for (uint32_t d = 0; d < a->n; d++) {
+    struct nlmsghdr *req = mnl_nlmsg_put_header(nl->tx);
+    req->nlmsg_type = RTM_GETROUTE;
+    req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req->nlmsg_seq = nl->seq++;
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(req, sizeof(*rtm));
+    rtm->rtm_family = family;
+    mnl_attr_put_u32(req, RTA_TABLE, RT_TABLE_MAIN);
+    if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0) die_errno("send");
+
+    uint32_t items = 0;
+    bool done = false;
+    while (!done) {
+      ssize_t len = mnl_socket_recvfrom(nl->sock, nl->rx, sizeof(nl->rx));
+      if (len < 0) die_errno("recv");
+      const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->rx;
+      int left = (int)len;
+      for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+        if (nlh->nlmsg_seq != req->nlmsg_seq) die("dump: unexpected seq %" PRIu32, nlh->nlmsg_seq);
+        if (nlh->nlmsg_type == NLMSG_DONE) {
+          done = true;
+          break;
+        }
+        if (nlh->nlmsg_type == NLMSG_ERROR) die_nlerr(nlh);
+        if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) die("dump interrupted");
+        if (nlh->nlmsg_type != RTM_NEWROUTE) continue;
+        const struct rtmsg *r = mnl_nlmsg_get_payload(nlh);
+        struct route_info info = {.family = r->rtm_family,
+                                  .dst_len = r->rtm_dst_len,
+                                  .protocol = r->rtm_protocol,
+                                  .scope = r->rtm_scope,
+                                  .type = r->rtm_type,
+                                  .table = r->rtm_table};
+        if (mnl_attr_parse(nlh, sizeof(*r), route_attr, &info) < 0) die_errno("route attributes");
+        checksum += info.oif + (uint8_t)info.dst[0];
+        items++;
+      }
+    }
+    dump_items = items;
+  }
+  struct span span = span_stop(start);
+  nl_close(nl);
+  if (checksum == 0xffffffffu) fputc(' ', stderr);
+  return span;
 }
 
 /* ---------------------------------------------------------------- addr4 */
@@ -303,14 +459,13 @@ static struct nlmsghdr *build_addr4(void *buf, uint32_t i, const void *arg) {
   return nlh;
 }
 
-static uint64_t bench_addr4(enum mode mode, uint32_t n, const char *dev, bool echo) {
-  (void)echo;
-  if (n > MAX_V4) die("addr4: N must be at most %u", MAX_V4);
-  const uint32_t ifindex = ifindex_of(dev);
+static struct span bench_addr4(const struct args *a) {
+  if (a->n > MAX_V4) die("addr4: N must be at most %u", MAX_V4);
+  const uint32_t ifindex = ifindex_of(a->arg);
   struct nl *nl = nl_open();
-  uint64_t ns = nl_run(nl, mode, n, build_addr4, &ifindex);
+  struct span span = nl_run(nl, a->mode, a->n, build_addr4, &ifindex);
   nl_close(nl);
-  return ns;
+  return span;
 }
 
 /* ---------------------------------------------------------------- veth */
@@ -346,14 +501,13 @@ static struct nlmsghdr *build_veth(void *buf, uint32_t i, const void *arg) {
   return nlh;
 }
 
-static uint64_t bench_veth(enum mode mode, uint32_t n, const char *nspath, bool echo) {
-  (void)echo;
-  const int nsfd = open_ns(nspath);
+static struct span bench_veth(const struct args *a) {
+  const int nsfd = open_ns(a->arg);
   struct nl *nl = nl_open();
-  uint64_t ns = nl_run(nl, mode, n, build_veth, &nsfd);
+  struct span span = nl_run(nl, a->mode, a->n, build_veth, &nsfd);
   nl_close(nl);
   close_fd(nsfd);
-  return ns;
+  return span;
 }
 
 /* ---------------------------------------------------------------- move */
@@ -374,14 +528,13 @@ static struct nlmsghdr *build_move(void *buf, uint32_t i, const void *arg) {
   return nlh;
 }
 
-static uint64_t bench_move(enum mode mode, uint32_t n, const char *nspath, bool echo) {
-  (void)echo;
-  const int nsfd = open_ns(nspath);
+static struct span bench_move(const struct args *a) {
+  const int nsfd = open_ns(a->arg);
   struct nl *nl = nl_open();
-  uint64_t ns = nl_run(nl, mode, n, build_move, &nsfd);
+  struct span span = nl_run(nl, a->mode, a->n, build_move, &nsfd);
   nl_close(nl);
   close_fd(nsfd);
-  return ns;
+  return span;
 }
 
 /* ---------------------------------------------------------------- netns */
@@ -404,46 +557,48 @@ static void netns_destroy(const char *path) {
   if (unlink(path) < 0) die("unlink %s: %s", path, strerror(errno));
 }
 
-// Creates DIR/bn0..bn<N-1>, then destroys them all. MODE does not apply.
-static uint64_t bench_netns(enum mode mode, uint32_t n, const char *dir, bool echo) {
-  (void)mode;
-  (void)echo;
+// Creates DIR/bn0..bn<N-1>, then (unless keep) destroys them all, timing both.
+static struct span netns_loop(const struct args *a, bool keep) {
   char path[4096];
   const int home = open_ns("/proc/self/ns/net");
 
-  uint64_t start = now_ns();
-  for (uint32_t i = 0; i < n; i++) {
-    snprintf(path, sizeof(path), "%s/bn%" PRIu32, dir, i);
+  struct span start = span_start();
+  for (uint32_t i = 0; i < a->n; i++) {
+    snprintf(path, sizeof(path), "%s/bn%" PRIu32, a->arg, i);
     netns_create(path, home);
   }
-  for (uint32_t i = 0; i < n; i++) {
-    snprintf(path, sizeof(path), "%s/bn%" PRIu32, dir, i);
+  for (uint32_t i = 0; !keep && i < a->n; i++) {
+    snprintf(path, sizeof(path), "%s/bn%" PRIu32, a->arg, i);
     netns_destroy(path);
   }
-  uint64_t ns = now_ns() - start;
+  struct span span = span_stop(start);
 
   close_fd(home);
-  return ns;
+  return span;
 }
+
+// Creates DIR/bn0..bn<N-1>, then destroys them all. MODE does not apply.
+static struct span bench_netns(const struct args *a) { return netns_loop(a, false); }
+
+// Creates DIR/bn0..bn<N-1> and leaves them (the caller deletes them). MODE does not apply.
+static struct span bench_netnsadd(const struct args *a) { return netns_loop(a, true); }
 
 /* ---------------------------------------------------------------- sysctl */
 
 // Writes "1", "0", "1", ... to the sysctl, opening and closing it each time.
 // MODE does not apply.
-static uint64_t bench_sysctl(enum mode mode, uint32_t n, const char *key, bool echo) {
-  (void)mode;
-  (void)echo;
+static struct span bench_sysctl(const struct args *a) {
   // net.ipv4.conf.all.forwarding -> /proc/sys/net/ipv4/conf/all/forwarding;
   // as with sysctl(8), a key that already contains '/' is used verbatim.
   char path[4096];
-  int len = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+  int len = snprintf(path, sizeof(path), "/proc/sys/%s", a->arg);
   if (len < 0 || (size_t)len >= sizeof(path)) die("sysctl key too long");
-  if (!strchr(key, '/'))
+  if (!strchr(a->arg, '/'))
     for (char *p = path + strlen("/proc/sys/"); *p; p++)
       if (*p == '.') *p = '/';
 
-  uint64_t start = now_ns();
-  for (uint32_t i = 0; i < n; i++) {
+  struct span start = span_start();
+  for (uint32_t i = 0; i < a->n; i++) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) die("open %s: %s", path, strerror(errno));
     ssize_t w = write(fd, i % 2 == 0 ? "1" : "0", 1);
@@ -451,56 +606,73 @@ static uint64_t bench_sysctl(enum mode mode, uint32_t n, const char *key, bool e
     if (w != 1) die("short write to %s", path);
     close_fd(fd);
   }
-  return now_ns() - start;
+  return span_stop(start);
 }
 
 /* ---------------------------------------------------------------- main */
 
 static const struct bench {
   const char *name;
-  uint64_t (*run)(enum mode mode, uint32_t n, const char *arg, bool echo);
-  bool echo_ok;  // whether -e applies
+  struct span (*run)(const struct args *a);
+  bool route;  // whether -e and -l apply
 } benches[] = {
-    {"route4", bench_route4, true},  {"route6", bench_route6, true}, {"addr4", bench_addr4, false},
-    {"veth", bench_veth, false},     {"move", bench_move, false},    {"netns", bench_netns, false},
-    {"sysctl", bench_sysctl, false},
+    {"route4", bench_route4, true},      {"route6", bench_route6, true},
+    {"addr4", bench_addr4, false},       {"veth", bench_veth, false},
+    {"move", bench_move, false},         {"netns", bench_netns, false},
+    {"netnsadd", bench_netnsadd, false}, {"sysctl", bench_sysctl, false},
+    {"dump", bench_dump, false},
 };
 
 static void usage(void) {
   fputs(
-      "usage: nlbench ack|pipe CASE N ARG [-e]\n"
-      "  route4 N DEV     add routes 198.18.0.0+i/32 dev DEV\n"
-      "  route6 N DEV     add routes 2001:db8:1::(i>>16):(i&0xffff)/128 dev DEV\n"
+      "usage: nlbench ack|pipe CASE N ARG [-l LEN] [-e]\n"
+      "  route4 N DEV     add routes 198.18.0.0 + (i << (32 - LEN)) / LEN dev DEV\n"
+      "  route6 N DEV     add routes 2001:db8:: + (i << (128 - LEN)) / LEN dev DEV\n"
       "  addr4  N DEV     add addresses 198.18.0.0+i/32 to DEV\n"
       "  veth   N NSPATH  create veth bv<i> with peer bp<i> in netns NSPATH\n"
       "  move   N NSPATH  move existing links mv<i> into netns NSPATH\n"
       "  netns  N DIR     create then delete namespaces DIR/bn<i> (MODE unused)\n"
+      "  netnsadd N DIR   create namespaces DIR/bn<i> and leave them (MODE unused)\n"
       "  sysctl N KEY     write 1/0 alternately to sysctl KEY (MODE unused)\n"
+      "  dump   N FAMILY  dump table main N times; FAMILY inet, inet6 or all (MODE unused)\n"
+      "  -l LEN           route prefix length (default 32 for route4, 128 for route6)\n"
       "  -e               NLM_F_ECHO on route adds (route4, route6)\n",
       stderr);
   exit(2);
 }
 
+static unsigned long parse_number(const char *s, unsigned long max, const char *what) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-' || v > max) {
+    fprintf(stderr, "nlbench: bad %s: %s\n", what, s);
+    exit(2);
+  }
+  return v;
+}
+
 int main(int argc, char **argv) {
   const char *pos[4];
   int npos = 0;
-  bool echo = false;
+  struct args a = {0};
 
-  for (int a = 1; a < argc; a++) {
-    if (strcmp(argv[a], "-e") == 0)
-      echo = true;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-e") == 0)
+      a.echo = true;
+    else if (strcmp(argv[i], "-l") == 0 && i + 1 < argc)
+      a.len = (unsigned)parse_number(argv[++i], 128, "-l");
     else if (npos < 4)
-      pos[npos++] = argv[a];
+      pos[npos++] = argv[i];
     else
       usage();
   }
   if (npos != 4) usage();
 
-  enum mode mode;
   if (strcmp(pos[0], "ack") == 0)
-    mode = MODE_ACK;
+    a.mode = MODE_ACK;
   else if (strcmp(pos[0], "pipe") == 0)
-    mode = MODE_PIPE;
+    a.mode = MODE_PIPE;
   else
     usage();
 
@@ -508,22 +680,19 @@ int main(int argc, char **argv) {
   for (size_t b = 0; b < sizeof(benches) / sizeof(benches[0]); b++)
     if (strcmp(pos[1], benches[b].name) == 0) bench = &benches[b];
   if (!bench) usage();
-  if (echo && !bench->echo_ok) {
-    fprintf(stderr, "nlbench: -e applies only to route4 and route6\n");
+  if ((a.echo || a.len) && !bench->route) {
+    fprintf(stderr, "nlbench: -e and -l apply only to route4 and route6\n");
     exit(2);
   }
+  if (a.len == 0 && bench->route) a.len = strcmp(bench->name, "route4") == 0 ? 32 : 128;
+  a.n = (uint32_t)parse_number(pos[2], UINT32_MAX, "N");
+  a.arg = pos[3];
 
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(pos[2], &end, 10);
-  if (errno || end == pos[2] || *end || pos[2][0] == '-' || n > UINT32_MAX) {
-    fprintf(stderr, "nlbench: bad N: %s\n", pos[2]);
-    exit(2);
-  }
-
-  uint64_t ns = bench->run(mode, (uint32_t)n, pos[3], echo);
-  printf("{\"mode\":\"%s\",\"case\":\"%s\",\"n\":%lu,\"echo\":%s,\"ns\":%" PRIu64 "}\n", pos[0],
-         bench->name, n, echo ? "true" : "false", ns);
+  struct span span = bench->run(&a);
+  printf("{\"mode\":\"%s\",\"case\":\"%s\",\"n\":%" PRIu32 ",\"len\":%u,\"echo\":%s,\"ns\":%" PRIu64
+         ",\"user_us\":%" PRIu64 ",\"sys_us\":%" PRIu64 ",\"items\":%" PRIu32 "}\n",
+         pos[0], bench->name, a.n, a.len, a.echo ? "true" : "false", span.ns, span.user_us,
+         span.sys_us, dump_items);
   if (fflush(stdout) == EOF || ferror(stdout)) die_errno("stdout");
   return 0;
 }

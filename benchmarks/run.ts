@@ -2,11 +2,16 @@
 // kernel's limit here), inside private namespaces (npm runs this through
 // test/in-private-netns.sh). Every comparison is a ratio of medians taken in this one run.
 // Writes benchmarks/results/latest.{json,md,svg} (quick.* with --quick, which CI runs).
+//
+// Each variant reports, per operation: wall-clock time, CPU time, and (when Node drives it) the
+// longest event-loop stall. How each is measured is in `timed` and `selfTimed` below and in the
+// notes the markdown carries.
 import { execFile as execFileCallback, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -19,15 +24,39 @@ const quick = process.argv.includes('--quick');
 const SIZES = quick ? [100] : [500, 5000];
 const REPS = 5; // measured repetitions, after one warm-up
 const SPAWN_CAP = 500; // per-process variants run at most this many operations (their per-op cost is flat)
+const DUMP_ROUTES = quick ? 2000 : 20000; // routes in the table the dump case lists
+const DUMPS = quick ? 3 : 5; // dumps per repetition
+const CONCURRENT_CREATES = quick ? 10 : 50;
+const LOOP_RESOLUTION_MS = 1; // monitorEventLoopDelay's sampling period
 
 type Variant = 'netsandbox awaited' | 'netsandbox Promise.all' | 'execFile ip' | 'ip -batch' | 'pyroute2' | 'C ack each' | 'C pipelined' | 'C pipelined + echo';
 const VARIANTS: Variant[] = ['netsandbox awaited', 'netsandbox Promise.all', 'execFile ip', 'ip -batch', 'pyroute2', 'C ack each', 'C pipelined', 'C pipelined + echo'];
+/** The variants Node itself drives, whose event loop the benchmark watches. */
+const NODE_DRIVEN: Variant[] = ['netsandbox awaited', 'netsandbox Promise.all', 'execFile ip', 'ip -batch'];
 
-interface Run { seconds: number; ops: number }
+interface Run {
+  seconds: number;
+  ops: number;
+  /** CPU time over the timed section, µs: see timed() and selfTimed(). */
+  cpuUs: number;
+  /** The histogram's longest interval between 1 ms timer ticks during the timed section, ms. */
+  loopMaxMs?: number;
+  /** True when a per-process variant ran only the first SPAWN_CAP operations. */
+  capped?: boolean;
+}
+
 interface CaseDef {
+  /** The result's key (before '@N'). */
+  key: string;
   name: string;
+  /** The row's label, when not `name (N=n)`. */
+  label?(n: number): string;
   /** The most operations one repetition may do (the kernel makes some cases slow). */
   maxN?: number;
+  /** Measured once at this N, whatever the sizes. */
+  fixedN?: number;
+  /** Set up once for all variants and repetitions (the variants only read). */
+  shared?: boolean;
   setup(n: number): Promise<Record<string, unknown>>;
   // Each case reads the fields its own setup made; typing that per case would add nothing.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,26 +65,80 @@ interface CaseDef {
 
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}${process.pid % 1000}-${counter++}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// ---- CPU and event-loop measurement ------------------------------------------------------------
+
+/**
+ * CPU time (user + system, µs) of this process's reaped children and their reaped descendants:
+ * getrusage(RUSAGE_CHILDREN) through benchmarks/bin/rusage.node, exact to the µs. Without the
+ * addon, /proc/self/stat's cutime + cstime, which are the same numbers in 10 ms ticks.
+ */
+const childrenCpu: { read: () => number; exact: boolean } = (() => {
+  const addon = join(here, 'bin', 'rusage.node');
+  if (existsSync(addon)) {
+    const { children } = createRequire(import.meta.url)(addon) as { children(): { user: number; system: number } };
+    return { read: () => { const c = children(); return c.user + c.system; }, exact: true };
+  }
+  return {
+    read: () => {
+      const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[13]) + Number(fields[14])) * 1e4; // fields 16 and 17, USER_HZ = 100
+    },
+    exact: false,
+  };
+})();
+
+/**
+ * Times a section that Node drives (the library, or spawning ip): wall-clock time; CPU time of
+ * every thread of this process (process.cpuUsage(): getrusage(RUSAGE_SELF), so the sandboxes'
+ * worker threads and the kernel's work in their syscalls count) plus that of every child
+ * process the section ran (childrenCpu); and the event loop's longest stall, from a
+ * monitorEventLoopDelay histogram enabled around the section only.
+ */
 async function timed(ops: number, body: () => Promise<unknown>): Promise<Run> {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  // The histogram's first tick only starts its clock: a stall before that tick would go unseen.
+  await sleep(2 * LOOP_RESOLUTION_MS);
+  const cpu0 = process.cpuUsage();
+  const children0 = childrenCpu.read();
   const start = performance.now();
   await body();
-  return { seconds: (performance.now() - start) / 1000, ops };
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = cpu.user + cpu.system + (childrenCpu.read() - children0);
+  // A stall at the very end is recorded only when the timer next fires.
+  await sleep(2 * LOOP_RESOLUTION_MS);
+  loop.disable();
+  return { seconds, ops, cpuUs, loopMaxMs: loop.count > 0 ? loop.max / 1e6 : LOOP_RESOLUTION_MS };
 }
+
+/**
+ * A program that timed its own loop (nlbench, the pyroute2 script) prints its wall-clock time
+ * and its own CPU time over that same loop (getrusage(RUSAGE_SELF) before and after it); the
+ * process start-up and `ip netns exec` around it are in neither.
+ */
+function selfTimed(stdout: string, ops: number): Run & { items: number } {
+  const out = JSON.parse(stdout) as { ns: number; user_us: number; sys_us: number; items?: number };
+  return { seconds: out.ns / 1e9, ops, cpuUs: out.user_us + out.sys_us, items: out.items ?? 0 };
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
 
 const nlbench = join(here, 'bin', 'nlbench');
 function buildNlbench(): void {
-  const source = join(here, 'nlbench.c');
-  if (!existsSync(nlbench) || statSync(nlbench).mtimeMs < statSync(source).mtimeMs) {
+  const newest = Math.max(...['nlbench.c', 'rusage.c', 'build-nlbench.sh'].map((f) => statSync(join(here, f)).mtimeMs));
+  const built = (f: string) => existsSync(join(here, 'bin', f)) && statSync(join(here, 'bin', f)).mtimeMs >= newest;
+  if (!built('nlbench') || !built('rusage.node')) {
     execFileSync('sh', [join(here, 'build-nlbench.sh')], { stdio: 'inherit' });
   }
 }
 
 /** Runs nlbench (or the pyroute2 script) inside the sandbox; the program times its own loop. */
-async function inNamespace(sb: Sandbox, ops: number, program: string, ...args: string[]): Promise<Run> {
+async function inNamespace(sb: Sandbox, ops: number, program: string, ...args: string[]): Promise<Run & { items: number }> {
   const { stdout } = await execFile('ip', ['netns', 'exec', sb.name!, program, ...args], { maxBuffer: 1 << 20 });
-  const { ns } = JSON.parse(stdout) as { ns: number };
-  return { seconds: ns / 1e9, ops };
+  return selfTimed(stdout, ops);
 }
 
 const hasPyroute2 = (() => {
@@ -69,9 +152,10 @@ const hasPyroute2 = (() => {
 
 async function ipEach(sb: Sandbox | null, lines: string[]): Promise<Run> {
   const ops = Math.min(lines.length, SPAWN_CAP);
-  return timed(ops, async () => {
+  const run = await timed(ops, async () => {
     for (const line of lines.slice(0, ops)) await execFile('ip', [...(sb ? ['-n', sb.name!] : []), ...line.split(' ')]);
   });
+  return ops < lines.length ? { ...run, capped: true } : run;
 }
 
 async function ipBatch(sb: Sandbox | null, lines: string[]): Promise<Run> {
@@ -80,7 +164,7 @@ async function ipBatch(sb: Sandbox | null, lines: string[]): Promise<Run> {
   return timed(lines.length, () => execFile('ip', [...(sb ? ['-n', sb.name!] : []), '-batch', file]));
 }
 
-/** A sandbox with an up veth 'b0' to hang routes and addresses on. */
+/** A sandbox with an up veth 'b0' (its peer up too, so it has carrier) to hang routes and addresses on. */
 async function linkSandbox(): Promise<{ sb: Sandbox; dev: Interface }> {
   const sb = await Sandbox.create(fresh('bench-'));
   const [dev, peer] = await sb.createVeth('b0', { peer: { name: 'b0p' } });
@@ -88,33 +172,86 @@ async function linkSandbox(): Promise<{ sb: Sandbox; dev: Interface }> {
   return { sb, dev };
 }
 
-const v4 = (i: number) => `198.18.${i >> 8}.${i & 255}`;
-const v6 = (i: number) => `2001:db8:1::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-function netlinkCase(name: 'route4' | 'route6' | 'addr4'): CaseDef {
-  const add = (sb: Sandbox, dev: Interface, i: number) => (name === 'route4' ? sb.addRoute({ dst: `${v4(i)}/32`, dev })
-    : name === 'route6' ? sb.addRoute({ dst: `${v6(i)}/128`, dev }) : dev.addAddress(`${v4(i)}/32`));
-  const line = (i: number) => (name === 'route4' ? `route add ${v4(i)}/32 dev b0`
-    : name === 'route6' ? `route add ${v6(i)}/128 dev b0` : `addr add ${v4(i)}/32 dev b0`);
-  return {
-    name: { route4: 'route add IPv4', route6: 'route add IPv6', addr4: 'address add IPv4' }[name],
-    setup: () => linkSandbox(),
-    variants: {
-      'netsandbox awaited': ({ sb, dev }, n) => timed(n, async () => { for (const i of range(n)) await add(sb, dev, i); }),
-      'netsandbox Promise.all': ({ sb, dev }, n) => timed(n, () => Promise.all(range(n).map((i) => add(sb, dev, i)))),
-      'execFile ip': ({ sb }, n) => ipEach(sb, range(n).map(line)),
-      'ip -batch': ({ sb }, n) => ipBatch(sb, range(n).map(line)),
-      ...(hasPyroute2 && { pyroute2: ({ sb }: { sb: Sandbox }, n: number) => inNamespace(sb, n, join(here, 'pyroute2-bench.py'), name, String(n), 'b0') }),
-      'C ack each': ({ sb }, n) => inNamespace(sb, n, nlbench, 'ack', name, String(n), 'b0'),
-      'C pipelined': ({ sb }, n) => inNamespace(sb, n, nlbench, 'pipe', name, String(n), 'b0'),
-      // netsandbox asks the kernel to echo each new route, so it resolves to exactly what was installed.
-      ...(name !== 'addr4' && { 'C pipelined + echo': ({ sb }: { sb: Sandbox }, n: number) => inNamespace(sb, n, nlbench, 'pipe', name, String(n), 'b0', '-e') }),
-    },
+// The benchmark's addresses: 198.18.0.0/15 (RFC 2544) and 2001:db8::/32 (RFC 3849). Prefix i of
+// length len is base + (i << (bits - len)), as in nlbench and the pyroute2 script.
+const V4_BASE = 0xc6120000; // 198.18.0.0
+function v4(i: number, len = 32): string {
+  if (i >= 2 ** (len - 15)) throw new RangeError(`only ${2 ** (len - 15)} /${len} prefixes fit in 198.18.0.0/15`);
+  const a = V4_BASE + i * 2 ** (32 - len);
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+function v6(i: number, len = 128): string {
+  const value = (0x20010db8n << 96n) + (BigInt(i) << BigInt(128 - len));
+  const groups = range(8).map((g) => Number((value >> BigInt(112 - 16 * g)) & 0xffffn));
+  // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes '::'.
+  let best = { at: -1, len: 1 };
+  for (let g = 0; g < 8;) {
+    let end = g;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - g > best.len) best = { at: g, len: end - g };
+    g = end > g ? end : g + 1;
+  }
+  const hex = (gs: number[]) => gs.map((x) => x.toString(16)).join(':');
+  return best.at < 0 ? hex(groups) : `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.len))}`;
+}
+
+/**
+ * The IPv4 prefix length for n routes: /24 while they fit in 198.18.0.0/15 (512 of them), else
+ * the shortest length of which n fit (/28 for 5,000).
+ */
+const v4PrefixLength = (n: number) => Math.max(24, 15 + Math.ceil(Math.log2(n)));
+
+// ---- cases -------------------------------------------------------------------------------------
+
+/** Route adds of n prefixes of one length on b0 (host routes when len is 32 or 128). */
+function routeCase(family: 4 | 6, host: boolean): (n: number) => CaseDef {
+  return (n) => {
+    const len = family === 4 ? (host ? 32 : v4PrefixLength(n)) : (host ? 128 : 48);
+    const nlcase = family === 4 ? 'route4' : 'route6';
+    const prefix = (i: number) => `${family === 4 ? v4(i, len) : v6(i, len)}/${len}`;
+    const line = (dst: string) => `route add ${dst} dev b0`;
+    const c = (mode: string, count: number, ...more: string[]) => [mode, nlcase, String(count), 'b0', '-l', String(len), ...more];
+    return {
+      key: `route${family}/${len}`,
+      name: `route add IPv${family} /${len}${host ? ' (host)' : ''}`,
+      // The inputs are made before the clock starts: a caller has its prefixes already.
+      setup: async (count) => ({ ...await linkSandbox(), dsts: range(count).map(prefix) }),
+      variants: {
+        'netsandbox awaited': ({ sb, dev, dsts }, count) => timed(count, async () => { for (const dst of dsts) await sb.addRoute({ dst, dev }); }),
+        'netsandbox Promise.all': ({ sb, dev, dsts }, count) => timed(count, () => Promise.all(dsts.map((dst: string) => sb.addRoute({ dst, dev })))),
+        'execFile ip': ({ sb, dsts }) => ipEach(sb, dsts.map(line)),
+        'ip -batch': ({ sb, dsts }) => ipBatch(sb, dsts.map(line)),
+        ...(hasPyroute2 && {
+          pyroute2: ({ sb }: { sb: Sandbox }, count: number) => inNamespace(sb, count, join(here, 'pyroute2-bench.py'), nlcase, String(count), 'b0', String(len)),
+        }),
+        'C ack each': ({ sb }, count) => inNamespace(sb, count, nlbench, ...c('ack', count)),
+        'C pipelined': ({ sb }, count) => inNamespace(sb, count, nlbench, ...c('pipe', count)),
+        // netsandbox asks the kernel to echo each new route, so it resolves to exactly what was installed.
+        'C pipelined + echo': ({ sb }, count) => inNamespace(sb, count, nlbench, ...c('pipe', count, '-e')),
+      },
+    };
   };
 }
 
-const vethCase: CaseDef = {
+const addrCase = (): CaseDef => ({
+  key: 'addr4',
+  name: 'address add IPv4 /32',
+  setup: async (n) => ({ ...await linkSandbox(), addrs: range(n).map((i) => `${v4(i)}/32`) }),
+  variants: {
+    'netsandbox awaited': ({ dev, addrs }, n) => timed(n, async () => { for (const a of addrs) await dev.addAddress(a); }),
+    'netsandbox Promise.all': ({ dev, addrs }, n) => timed(n, () => Promise.all(addrs.map((a: string) => dev.addAddress(a)))),
+    'execFile ip': ({ sb, addrs }) => ipEach(sb, addrs.map((a: string) => `addr add ${a} dev b0`)),
+    'ip -batch': ({ sb, addrs }) => ipBatch(sb, addrs.map((a: string) => `addr add ${a} dev b0`)),
+    ...(hasPyroute2 && { pyroute2: ({ sb }: { sb: Sandbox }, n: number) => inNamespace(sb, n, join(here, 'pyroute2-bench.py'), 'addr4', String(n), 'b0') }),
+    'C ack each': ({ sb }, n) => inNamespace(sb, n, nlbench, 'ack', 'addr4', String(n), 'b0'),
+    'C pipelined': ({ sb }, n) => inNamespace(sb, n, nlbench, 'pipe', 'addr4', String(n), 'b0'),
+  },
+});
+
+const vethCase = (): CaseDef => ({
+  key: 'veth',
   name: 'veth create, peer in a 2nd sandbox',
   async setup() {
     return { a: await Sandbox.create(fresh('bench-a')), b: await Sandbox.create(fresh('bench-b')) };
@@ -129,9 +266,10 @@ const vethCase: CaseDef = {
     'C ack each': ({ a, b }, n) => inNamespace(a, n, nlbench, 'ack', 'veth', String(n), b.path),
     'C pipelined': ({ a, b }, n) => inNamespace(a, n, nlbench, 'pipe', 'veth', String(n), b.path),
   },
-};
+});
 
-const moveCase: CaseDef = {
+const moveCase = (): CaseDef => ({
+  key: 'move',
   name: 'link move between sandboxes',
   maxN: quick ? 20 : 50, // the kernel takes ~16 ms per move here (an RCU grace period)
   async setup(n) {
@@ -148,9 +286,10 @@ const moveCase: CaseDef = {
     'C ack each': ({ a, b }, n) => inNamespace(a, n, nlbench, 'ack', 'move', String(n), b.path),
     'C pipelined': ({ a, b }, n) => inNamespace(a, n, nlbench, 'pipe', 'move', String(n), b.path),
   },
-};
+});
 
-const netnsCase: CaseDef = {
+const netnsCase = (): CaseDef => ({
+  key: 'netns',
   name: 'namespace create + destroy',
   maxN: quick ? 50 : 200,
   async setup() {
@@ -168,23 +307,54 @@ const netnsCase: CaseDef = {
     }),
     'execFile ip': async ({ prefix }, n) => {
       const ops = Math.min(n, SPAWN_CAP);
-      return timed(ops, async () => {
+      const run = await timed(ops, async () => {
         for (const i of range(ops)) await execFile('ip', ['netns', 'add', `${prefix}-${i}`]);
         for (const i of range(ops)) await execFile('ip', ['netns', 'del', `${prefix}-${i}`]);
       });
+      return ops < n ? { ...run, capped: true } : run;
     },
     'ip -batch': ({ prefix }, n) => ipBatch(null, [...range(n).map((i) => `netns add ${prefix}-${i}`), ...range(n).map((i) => `netns del ${prefix}-${i}`)])
       .then((r) => ({ ...r, ops: n })),
     // nlbench names its namespaces bn<i> itself; it runs in this (private) namespace.
-    'C ack each': async (_ctx, n) => {
-      const { stdout } = await execFile(nlbench, ['ack', 'netns', String(n), '/run/netns']);
-      return { seconds: (JSON.parse(stdout) as { ns: number }).ns / 1e9, ops: n };
+    'C ack each': async (_ctx, n) => selfTimed((await execFile(nlbench, ['ack', 'netns', String(n), '/run/netns'])).stdout, n),
+  },
+});
+
+/** Concurrent creates, timed on their own; the namespaces are destroyed after the clock stops. */
+const concurrentCreateCase = (): CaseDef => ({
+  key: 'create',
+  name: 'namespace create, concurrent',
+  label: (n) => `namespace create, ${n} at once (per create)`,
+  fixedN: CONCURRENT_CREATES,
+  async setup() {
+    return { prefix: fresh('bc'), made: [] as Sandbox[], netnsNames: [] as string[] };
+  },
+  variants: {
+    'netsandbox Promise.all': (ctx, n) => timed(n, async () => {
+      ctx.made.push(...await Promise.all(range(n).map((i) => Sandbox.create(`${ctx.prefix}-${i}`))));
+    }),
+    'netsandbox awaited': (ctx, n) => timed(n, async () => {
+      for (const i of range(n)) ctx.made.push(await Sandbox.create(`${ctx.prefix}-${i}`));
+    }),
+    // As concurrent as the library's: every `ip netns add` spawned at once.
+    'execFile ip': (ctx, n) => {
+      ctx.netnsNames.push(...range(n).map((i) => `${ctx.prefix}-${i}`));
+      return timed(n, () => Promise.all(range(n).map((i) => execFile('ip', ['netns', 'add', `${ctx.prefix}-${i}`]))));
+    },
+    'ip -batch': (ctx, n) => {
+      ctx.netnsNames.push(...range(n).map((i) => `${ctx.prefix}-${i}`));
+      return ipBatch(null, range(n).map((i) => `netns add ${ctx.prefix}-${i}`));
+    },
+    'C ack each': async (ctx, n) => {
+      ctx.netnsNames.push(...range(n).map((i) => `bn${i}`));
+      return selfTimed((await execFile(nlbench, ['ack', 'netnsadd', String(n), '/run/netns'])).stdout, n);
     },
   },
-};
+});
 
 const SYSCTL_KEY = 'net.ipv4.conf.all.forwarding';
-const sysctlCase: CaseDef = {
+const sysctlCase = (): CaseDef => ({
+  key: 'sysctl',
   name: 'sysctl set',
   async setup() {
     return { sb: await Sandbox.create(fresh('bench-s')) };
@@ -193,17 +363,18 @@ const sysctlCase: CaseDef = {
     // Alternating values: the library skips writes of an equal value.
     'netsandbox awaited': ({ sb }, n) => timed(n, async () => { for (const i of range(n)) await sb.sysctl.set(SYSCTL_KEY, (i + 1) % 2); }),
     'netsandbox Promise.all': ({ sb }, n) => timed(n, () => Promise.all(range(n).map((i) => sb.sysctl.set(SYSCTL_KEY, (i + 1) % 2)))),
-    'execFile ip': ({ sb }, n) => {
+    'execFile ip': async ({ sb }, n) => {
       const ops = Math.min(n, SPAWN_CAP);
-      return timed(ops, async () => {
+      const run = await timed(ops, async () => {
         for (const i of range(ops)) await execFile('ip', ['netns', 'exec', sb.name, 'sysctl', '-q', '-w', `${SYSCTL_KEY}=${(i + 1) % 2}`]);
       });
+      return ops < n ? { ...run, capped: true } : run;
     },
     // One `ip netns exec NAME sysctl -w k=v k=v ...` process for all of them.
     'ip -batch': ({ sb }, n) => timed(n, () => execFile('ip', ['netns', 'exec', sb.name, 'sysctl', '-q', '-w', ...range(n).map((i) => `${SYSCTL_KEY}=${(i + 1) % 2}`)])),
     'C ack each': ({ sb }, n) => inNamespace(sb, n, nlbench, 'ack', 'sysctl', String(n), SYSCTL_KEY),
   },
-};
+});
 
 /** The flock seed's pod set-up, with the public API. */
 async function podWithLibrary(host: Sandbox, i: number): Promise<Sandbox> {
@@ -247,75 +418,159 @@ function podScript(host: string, pods: Array<{ name: string; i: number }>): stri
   ].join('\n')).join('\n');
 }
 
-const podCase: CaseDef = {
+const podCase = (): CaseDef => ({
+  key: 'pod',
   name: 'pod set-up (flock style)',
   maxN: quick ? 5 : 50,
   async setup() {
     const host = await Sandbox.create(fresh('bench-host'));
-    return { host, pods: [] as Sandbox[] };
+    return { host, pods: [] as Sandbox[], netnsNames: [] as string[] };
   },
   variants: {
     'netsandbox awaited': (ctx, n) => timed(n, async () => { for (const i of range(n)) ctx.pods.push(await podWithLibrary(ctx.host, i)); }),
     'netsandbox Promise.all': (ctx, n) => timed(n, async () => { ctx.pods.push(...await Promise.all(range(n).map((i) => podWithLibrary(ctx.host, i)))); }),
     'execFile ip': async (ctx, n) => {
       const pods = range(n).map((i) => ({ name: fresh('pod'), i }));
-      const run = await timed(n, () => execFile('sh', ['-ec', podScript(ctx.host.name, pods)]));
-      ctx.scriptPods = pods.map((p) => p.name);
+      ctx.netnsNames.push(...pods.map((p) => p.name));
+      return timed(n, () => execFile('sh', ['-ec', podScript(ctx.host.name, pods)]));
+    },
+  },
+});
+
+/**
+ * Listing a main table of `routes` IPv4 host routes, DUMPS times per repetition (one operation is
+ * one whole dump). The table is filled once, by nlbench, and only read. sb.routes() asks for every
+ * family (the kernel adds the two IPv6 fe80::/64 routes), and so does the C loop; `ip -j route
+ * show` and pyroute2 ask for IPv4. ip's JSON is parsed, as a Node caller would have to.
+ */
+const dumpCase = (): CaseDef => ({
+  key: 'dump',
+  name: 'route dump',
+  label: (n) => `route dump of ${n.toLocaleString('en-US')} routes (per dump)`,
+  fixedN: DUMP_ROUTES,
+  shared: true,
+  async setup(routes) {
+    const ctx = await linkSandbox();
+    await inNamespace(ctx.sb, routes, nlbench, 'pipe', 'route4', String(routes), 'b0', '-l', '32');
+    return { ...ctx, routes };
+  },
+  variants: {
+    'netsandbox awaited': ({ sb, routes }) => timed(DUMPS, async () => {
+      for (let d = 0; d < DUMPS; d++) expectRoutes(await sb.routes(), routes, 'sb.routes()');
+    }),
+    'execFile ip': ({ sb, routes }) => timed(DUMPS, async () => {
+      for (let d = 0; d < DUMPS; d++) {
+        const { stdout } = await execFile('ip', ['-n', sb.name, '-j', 'route', 'show'], { maxBuffer: 1 << 28 });
+        expectRoutes(JSON.parse(stdout) as unknown[], routes, 'ip -j route show');
+      }
+    }),
+    ...(hasPyroute2 && {
+      pyroute2: async ({ sb, routes }: { sb: Sandbox; routes: number }) => {
+        const run = await inNamespace(sb, DUMPS, join(here, 'pyroute2-bench.py'), 'dump', String(DUMPS), 'b0');
+        expectRoutes(run.items, routes, 'pyroute2');
+        return run;
+      },
+    }),
+    'C ack each': async ({ sb, routes }) => {
+      const run = await inNamespace(sb, DUMPS, nlbench, 'ack', 'dump', String(DUMPS), 'all');
+      expectRoutes(run.items, routes, 'nlbench dump');
       return run;
     },
   },
-};
+});
+
+function expectRoutes(got: unknown[] | number, want: number, who: string): void {
+  const count = typeof got === 'number' ? got : got.length;
+  if (count < want) throw new Error(`${who} listed ${count} routes, expected at least ${want}`);
+}
+
+const CASES: Array<(n: number) => CaseDef> = [
+  routeCase(4, false), routeCase(4, true), routeCase(6, false), routeCase(6, true), addrCase,
+  vethCase, moveCase, netnsCase, concurrentCreateCase, sysctlCase, podCase, dumpCase,
+];
 
 async function teardown(ctx: Record<string, unknown>): Promise<void> {
   for (const value of Object.values(ctx)) {
     if (value instanceof Sandbox) await value.destroy();
     if (Array.isArray(value)) for (const v of value) if (v instanceof Sandbox) await v.destroy();
   }
-  for (const name of (ctx.scriptPods as string[] | undefined) ?? []) await execFile('ip', ['netns', 'del', name]);
+  for (const name of (ctx.netnsNames as string[] | undefined) ?? []) await execFile('ip', ['netns', 'del', name]);
 }
+
+// ---- measuring and reporting -------------------------------------------------------------------
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-interface Measured { perOpUs: number; ops: number; samplesUs: number[] }
+interface Measured {
+  perOpUs: number;
+  /** CPU µs per operation: the median over repetitions (see timed() and selfTimed()). */
+  cpuPerOpUs: number;
+  /** Node-driven variants: the repetitions' longest event-loop stall, ms (median and worst). */
+  loopDelayMs?: { median: number; max: number; samples: number[] };
+  ops: number;
+  capped: boolean;
+  samplesUs: number[];
+  cpuSamplesUs: number[];
+}
 type Results = Record<string, Partial<Record<Variant, Measured>>>;
 
-async function measure(def: CaseDef, n: number, variant: Variant): Promise<Measured> {
+async function measure(def: CaseDef, n: number, variant: Variant, shared?: Record<string, unknown>): Promise<Measured> {
   const body = def.variants[variant]!;
   const per: number[] = [];
+  const cpu: number[] = [];
+  const loop: number[] = [];
   let ops = 0;
+  let capped = false;
   for (let rep = 0; rep <= REPS; rep++) {
-    const ctx = await def.setup(n);
+    const ctx = shared ?? await def.setup(n);
     try {
       const run = await body(ctx, n);
-      if (rep > 0) per.push((run.seconds / run.ops) * 1e6); // rep 0 warms up
+      if (rep > 0) { // rep 0 warms up
+        per.push((run.seconds / run.ops) * 1e6);
+        cpu.push(run.cpuUs / run.ops);
+        if (run.loopMaxMs !== undefined) loop.push(run.loopMaxMs);
+      }
       ops = run.ops;
+      capped = run.capped ?? false;
     } finally {
-      await teardown(ctx);
+      if (!shared) await teardown(ctx);
     }
   }
-  return { perOpUs: median(per), ops, samplesUs: per };
+  return {
+    perOpUs: median(per),
+    cpuPerOpUs: median(cpu),
+    ...(loop.length > 0 && { loopDelayMs: { median: median(loop), max: Math.max(...loop), samples: loop } }),
+    ops,
+    capped,
+    samplesUs: per,
+    cpuSamplesUs: cpu,
+  };
 }
 
 async function main(): Promise<void> {
   buildNlbench();
-  const cases: Array<[string, CaseDef]> = [
-    ['route4', netlinkCase('route4')], ['route6', netlinkCase('route6')], ['addr4', netlinkCase('addr4')],
-    ['veth', vethCase], ['move', moveCase], ['netns', netnsCase], ['sysctl', sysctlCase], ['pod', podCase],
-  ];
+  const started = performance.now();
   const results: Results = {};
   const labels: Record<string, string> = {};
   for (const size of SIZES) {
-    for (const [key, def] of cases) {
-      const n = Math.min(size, def.maxN ?? size);
-      const id = `${key}@${n}`;
-      if (results[id]) continue; // capped cases measure once
-      labels[id] = `${def.name} (N=${n})`;
+    for (const make of CASES) {
+      const def = make(size);
+      const n = def.fixedN ?? Math.min(size, def.maxN ?? size);
+      const id = `${def.key}@${n}`;
+      if (results[id]) continue; // capped and fixed-size cases measure once
+      labels[id] = def.label?.(n) ?? `${def.name} (N=${n.toLocaleString('en-US')})`;
       results[id] = {};
-      for (const variant of VARIANTS) {
-        if (!def.variants[variant]) continue;
-        const m = await measure(def, n, variant);
-        results[id][variant] = m;
-        console.log(`${labels[id].padEnd(48)} ${variant.padEnd(24)} ${m.perOpUs.toFixed(1).padStart(10)} µs/op${m.ops < n ? ` (${m.ops} ops)` : ''}`);
+      const shared = def.shared ? await def.setup(n) : undefined;
+      try {
+        for (const variant of VARIANTS) {
+          if (!def.variants[variant]) continue;
+          const m = await measure(def, n, variant, shared);
+          results[id][variant] = m;
+          const loop = m.loopDelayMs ? `  loop max ${m.loopDelayMs.median.toFixed(1)} ms (worst ${m.loopDelayMs.max.toFixed(1)})` : '';
+          console.log(`${labels[id].padEnd(48)} ${variant.padEnd(24)} ${m.perOpUs.toFixed(1).padStart(10)} µs/op  cpu ${m.cpuPerOpUs.toFixed(1).padStart(9)} µs/op${loop}${m.capped ? ` (${m.ops} ops)` : ''}`);
+        }
+      } finally {
+        if (shared) await teardown(shared);
       }
     }
   }
@@ -325,7 +580,10 @@ async function main(): Promise<void> {
     node: process.version,
     iproute2: execFileSync('ip', ['-V'], { encoding: 'utf8' }).trim(),
     pyroute2: hasPyroute2 ? 'python3-pyroute2 (Debian)' : 'not installed (apt-get install python3-pyroute2 to include it)',
+    childrenCpu: childrenCpu.exact ? 'getrusage(RUSAGE_CHILDREN), µs' : '/proc/self/stat cutime + cstime, 10 ms ticks (benchmarks/bin/rusage.node was not built)',
+    loopDelayResolutionMs: LOOP_RESOLUTION_MS,
     date: new Date().toISOString(),
+    seconds: Math.round((performance.now() - started) / 1000),
     quick,
   };
   const ratios = ratiosOf(results);
@@ -359,28 +617,52 @@ function ratiosOf(results: Results): Ratio[] {
     if (id.startsWith('veth')) add('Promise.all / C pipelined', '≤ 1.1', r('netsandbox Promise.all', 'C pipelined'), (v) => v <= 1.1);
     if (id.startsWith('pod')) add('ip script / Promise.all', '≥ 10', r('execFile ip', 'netsandbox Promise.all'), (v) => v >= 10);
     if (id.startsWith('sysctl')) add('ip netns exec sysctl / awaited', '—', r('execFile ip', 'netsandbox awaited'), () => null);
+    if (id.startsWith('dump')) {
+      add('sb.routes() / C dump', '—', r('netsandbox awaited', 'C ack each'), () => null);
+      add('ip -j route show + JSON.parse / sb.routes()', '—', r('execFile ip', 'netsandbox awaited'), () => null);
+    }
+    if (id.startsWith('create')) add('Promise.all / C (sequential)', '—', r('netsandbox Promise.all', 'C ack each'), () => null);
   }
   return out;
 }
 
+const fixed = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+
 function markdown(machine: Record<string, unknown>, labels: Record<string, string>, results: Results, ratios: Ratio[]): string {
   const used = VARIANTS.filter((v) => Object.values(results).some((r) => r[v]));
-  const cell = (m: Measured | undefined, n: number) => (m ? `${m.perOpUs < 10 ? m.perOpUs.toFixed(2) : m.perOpUs.toFixed(1)}${m.ops < n ? '*' : ''}` : '—');
-  const rows = Object.entries(results).map(([id, r]) => `| ${labels[id]} | ${used.map((v) => cell(r[v], Number(id.split('@')[1]))).join(' | ')} |`);
+  const loopUsed = NODE_DRIVEN.filter((v) => Object.values(results).some((r) => r[v]?.loopDelayMs));
+  const table = (variants: Variant[], cell: (m: Measured) => string) => [
+    `| case | ${variants.join(' | ')} |`,
+    `| --- | ${variants.map(() => '---:').join(' | ')} |`,
+    ...Object.entries(results).map(([id, r]) => `| ${labels[id]} | ${variants.map((v) => { const m = r[v]; return m ? cell(m) : '—'; }).join(' | ')} |`),
+  ];
+  const star = (m: Measured) => (m.capped ? '*' : '');
   return [
     `Per-operation time in µs, median of ${REPS} runs after a warm-up (lower is better).`,
     `* measured on the first ${SPAWN_CAP} operations (one process per operation; its cost per operation does not depend on N).`,
+    'Route adds use prefixes of the length shown: IPv4 /24 from 198.18.0.0/15, which holds 512 of them, so 5,000 IPv4 prefixes are /28s (the shortest length of which 5,000 fit); IPv6 2001:db8:X::/48; host routes (/32, /128) have their own rows. Every variant adds the same routes on an up veth.',
     'For sysctl, "ip -batch" is one `ip netns exec NAME sysctl -w k=v k=v ...` process; for the pod set-up, "execFile ip" is one shell script of `ip` and `sysctl` commands.',
+    `Concurrent namespace create: ${CONCURRENT_CREATES} creates at once (Promise.all; "execFile ip" spawns every \`ip netns add\` at once), timed to the last one; "netsandbox awaited" and "C ack each" create them one after another. They are destroyed after the clock stops.`,
+    `Route dump: one operation is one whole listing of the main table holding the N routes (IPv4 /32s), ${DUMPS} per run; "execFile ip" is \`ip -j route show\` plus JSON.parse of its output, "C ack each" is nlbench's dump loop (libmnl, every attribute decoded), asking for every family as sb.routes() does.`,
     '',
-    `| case | ${used.join(' | ')} |`,
-    `| --- | ${used.map(() => '---:').join(' | ')} |`,
-    ...rows,
+    ...table(used, (m) => `${fixed(m.perOpUs)}${star(m)}`),
     '',
-    '| ratio | target | measured | |',
+    'CPU µs per operation, median of the same runs: user + system time, so the kernel\'s work done in the caller\'s syscalls counts.',
+    '- netsandbox, execFile ip, ip -batch: every thread of the Node process (process.cpuUsage(), which covers the sandboxes\' worker threads) plus every child process the timed section ran and reaped, with their own children (getrusage(RUSAGE_CHILDREN)' + (childrenCpu.exact ? ')' : '; here from /proc in 10 ms ticks, as the addon was not built)') + '.',
+    '- pyroute2 and C: the program\'s own CPU over its timed loop (getrusage(RUSAGE_SELF) around the loop), like its wall-clock time; process start-up is in neither.',
+    '- Work the kernel defers to its own threads (namespace clean-up, RCU callbacks) is in no column.',
+    '',
+    ...table(used, (m) => `${fixed(m.cpuPerOpUs)}${star(m)}`),
+    '',
+    `Event-loop delay, ms: the longest interval between the ticks of a monitorEventLoopDelay histogram (resolution ${LOOP_RESOLUTION_MS} ms) enabled around the timed section only; the median of the ${REPS} runs' values, the worst in parentheses. An idle loop reads about ${LOOP_RESOLUTION_MS + 0.1} ms (the tick period is included); more means the loop was blocked that long.`,
+    '',
+    ...table(loopUsed, (m) => (m.loopDelayMs ? `${fixed(m.loopDelayMs.median)} (${fixed(m.loopDelayMs.max)})` : '—')),
+    '',
+    '| ratio (of times) | target | measured | |',
     '| --- | --- | ---: | --- |',
     ...ratios.map((x) => `| ${x.what} | ${x.target} | ${x.value.toFixed(2)} | ${x.met === null ? '' : x.met ? 'met' : 'missed'} |`),
     '',
-    `Machine: ${machine.cpu}; Linux ${machine.kernel}; Node ${machine.node}; ${machine.iproute2}; pyroute2: ${machine.pyroute2}.`,
+    `Machine: ${machine.cpu}; Linux ${machine.kernel}; Node ${machine.node}; ${machine.iproute2}; pyroute2: ${machine.pyroute2}. Run took ${machine.seconds} s.`,
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@ import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './n
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
-import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, type Family } from './validate.js';
+import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireFamily, type Family } from './validate.js';
 
 /** An interface given as an Interface object or by name. */
 export type InterfaceRef = Interface | string;
@@ -210,7 +210,7 @@ export class Interface {
   /** Like `ip addr show dev NAME`. */
   async addresses(options: { family?: Family } = {}): Promise<Address[]> {
     const { items } = await dump(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
-      { dev: this.index, ...(options.family ? { family: options.family } : {}) }, toAddress);
+      { dev: this.index, ...(options.family !== undefined && { family: requireFamily(options.family) }) }, toAddress);
     return items;
   }
 

@@ -123,7 +123,7 @@ export function toNativeRoute(sandbox: Sandbox, spec: RouteSpec, forDelete = fal
   if (spec.table !== undefined) out.table = named(spec.table, tables, 'table', 0xffffffff);
   if (spec.metric !== undefined) out.metric = requireInteger(spec.metric, 'metric', 0, 0xffffffff);
   if (spec.protocol !== undefined) out.protocol = named(spec.protocol, protocols, 'protocol');
-  if (spec.type !== undefined) out.type = named(spec.type, routeTypes, 'type');
+  if (spec.type !== undefined) out.type = named(spec.type, routeTypes, 'type', 255, 1); // 0 is RTN_UNSPEC
   if (!forDelete && out.table === 0) throw new RangeError('table 0 is not a routing table');
   return out as NativeRouteSpec;
 }

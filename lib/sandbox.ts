@@ -9,7 +9,7 @@ import { dump, handleOf, label, linkRef, registerSandbox, request, send } from '
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
-  type Family, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireInteger,
+  type Family, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
 } from './validate.js';
 
 export const DEFAULT_BASE_PATH = '/run/netns';
@@ -132,7 +132,7 @@ export class Sandbox implements AsyncDisposable {
     } else if (typeof target === 'object' && target !== null && 'pid' in target) {
       path = `/proc/${requireInteger(target.pid, 'pid', 1, 2 ** 22)}/ns/net`;
     } else if (typeof target === 'object' && target !== null && typeof target.path === 'string') {
-      path = target.path;
+      path = fsPath(target.path, 'path');
     } else {
       throw new TypeError('open() takes a name, { path } or { pid }');
     }
@@ -258,7 +258,7 @@ export class Sandbox implements AsyncDisposable {
     return this.#createLink({
       ...this.#linkOptions(name, 'macvlan', options),
       parent: linkRef(this, options?.parent, 'parent'),
-      macvlanMode: named(options.mode ?? 'bridge', macvlanModes, 'mode'),
+      macvlanMode: named(options.mode ?? 'bridge', macvlanModes, 'mode', 255, 1), // 0 is no mode
     });
   }
 
@@ -381,7 +381,7 @@ export class Sandbox implements AsyncDisposable {
       ip: ipAddress(entry?.ip, 'ip').address,
       mac: macAddress(entry.mac),
       dev: linkRef(this, entry.dev, 'dev'),
-      permanent: entry.permanent ?? true,
+      permanent: entry.permanent === undefined ? true : requireBoolean(entry.permanent, 'permanent'),
     };
     await send(this, { operation: 'addNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'addNeighbor', spec);
   }
@@ -452,13 +452,9 @@ function neighborState(n: NativeNeighbor): string[] {
   return n.state === 0 ? ['none'] : flagNames(n.state, neighborStates);
 }
 
-function requireFamily(value: unknown): Family {
-  if (value !== 4 && value !== 6) throw new RangeError(`family must be 4 or 6, got ${String(value)}`);
-  return value;
-}
 
 function basePath(value: string | undefined): string {
-  const dir = value ?? DEFAULT_BASE_PATH;
-  if (typeof dir !== 'string' || !isAbsolute(dir)) throw new TypeError('basePath must be an absolute path');
+  const dir = fsPath(value ?? DEFAULT_BASE_PATH, 'basePath');
+  if (!isAbsolute(dir)) throw new TypeError('basePath must be an absolute path');
   return dir.replace(/\/+$/, '') || '/';
 }

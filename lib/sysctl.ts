@@ -7,8 +7,11 @@ import { label, request } from './request.js';
 import type { Sandbox } from './sandbox.js';
 
 export type SysctlValue = string | number;
-/** Keys and values in the order they are applied: an array of pairs, or an object. */
-export type SysctlEntries = Array<[string, SysctlValue]> | Record<string, SysctlValue>;
+/**
+ * Keys and values in the order they are applied: an array of [key, value] pairs or of Docker's
+ * 'key=value' strings, or an object.
+ */
+export type SysctlEntries = Array<[string, SysctlValue] | string> | Record<string, SysctlValue>;
 
 export interface SysctlChange {
   /** The full key, e.g. 'net.ipv4.conf.eth0.forwarding' ('/'-separated if a name has a dot). */
@@ -127,9 +130,20 @@ export function entriesOf(entries: SysctlEntries | string): Array<[string, Sysct
     if (!profile) throw new RangeError(`no sysctl profile '${entries}' (known: ${Object.keys(sysctlProfiles).join(', ')})`);
     return profile;
   }
-  if (Array.isArray(entries)) return entries;
+  if (Array.isArray(entries)) return entries.map(entryOf);
   if (typeof entries === 'object' && entries !== null) return Object.entries(entries);
   throw new TypeError('sysctl entries must be an array of [key, value] pairs or an object');
+}
+
+/** One entry: a [key, value] pair, or Docker's 'key=value' string (`--sysctl`, the seed's form). */
+function entryOf(entry: unknown): [string, SysctlValue] {
+  if (typeof entry === 'string') {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new RangeError(`sysctl entry '${entry}' is not 'key=value'`);
+    return [entry.slice(0, at).trim(), entry.slice(at + 1).trim()];
+  }
+  if (Array.isArray(entry) && entry.length === 2) return entry as [string, SysctlValue];
+  throw new TypeError('a sysctl entry is a [key, value] pair or a \'key=value\' string');
 }
 
 /** Why the kernel has no such key, in words. */
@@ -217,7 +231,7 @@ export class SandboxSysctl {
   }
 
   /** Like `ip netns exec NAME sysctl -n KEY`. */
-  get(key: string): Promise<string> {
+  async get(key: string): Promise<string> {
     return get(this.#sandbox, 'sysctl.get', namespaceKey(key));
   }
 
@@ -258,7 +272,7 @@ export class SandboxSysctl {
   }
 
   /** Puts back what a snapshot recorded; keys already at that value are not written. */
-  restore(snapshot: SysctlSnapshot): Promise<SysctlApplyResult[]> {
+  async restore(snapshot: SysctlSnapshot): Promise<SysctlApplyResult[]> {
     if (!snapshot || !Array.isArray(snapshot.entries)) throw new TypeError('restore() takes what snapshot() returned');
     return this.apply(snapshot.entries.map((e): [string, string] => [e.key, e.value]));
   }
@@ -274,7 +288,7 @@ export class InterfaceSysctl {
   }
 
   /** 'ipv6.conf.accept_ra' or 'net.ipv6.conf.IFNAME.accept_ra'. */
-  get(key: string): Promise<string> {
+  async get(key: string): Promise<string> {
     return get(this.#iface.sandbox, 'sysctl.get', interfaceKey(key, this.#iface.name), this.#iface);
   }
 

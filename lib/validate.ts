@@ -53,6 +53,23 @@ function isPlainInterfaceName(name: string): boolean {
   return true;
 }
 
+export function requireFamily(value: unknown): Family {
+  if (value !== 4 && value !== 6) fail('range', `family must be 4 or 6, got ${String(value)}`);
+  return value;
+}
+
+export function requireBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') fail('type', `${what} must be true or false, got ${String(value)}`);
+  return value;
+}
+
+/** A file system path: a C string for the kernel, so one with NUL would name another file. */
+export function fsPath(value: unknown, what: string): string {
+  const path = requireString(value, what);
+  if (path.length === 0 || path.includes('\0')) fail('range', `${what} must be a non-empty path without NUL`);
+  return path;
+}
+
 /** Names of persisted namespaces: one path element, as `ip netns add` requires. */
 export function namespaceName(value: unknown): string {
   const name = requireString(value, 'sandbox name');
@@ -211,8 +228,8 @@ export function mtu(value: unknown): number {
 }
 
 /** Looks a name up in a table of names -> numbers, or accepts the number itself. */
-export function named(value: unknown, table: Record<string, number>, what: string, max = 255): number {
-  if (typeof value === 'number') return requireInteger(value, what, 0, max);
+export function named(value: unknown, table: Record<string, number>, what: string, max = 255, min = 0): number {
+  if (typeof value === 'number') return requireInteger(value, what, min, max);
   const text = requireString(value, what);
   const n = table[text];
   if (n === undefined) fail('range', `${what} '${text}' is not one of ${Object.keys(table).join(', ')}`);

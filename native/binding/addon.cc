@@ -36,7 +36,12 @@ class RemoveNamespaceWorker : public Napi::AsyncWorker {
 
 Napi::Value RemoveNamespaceFile(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
-  auto* worker = new RemoveNamespaceWorker(info.Env(), info[0].As<Napi::String>().Utf8Value());
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  // A C string stops at NUL: '/run/netns/victim\0x' would remove /run/netns/victim.
+  if (path.find('\0') != std::string::npos) {
+    throw Napi::RangeError::New(info.Env(), "path may not contain NUL");
+  }
+  auto* worker = new RemoveNamespaceWorker(info.Env(), std::move(path));
   worker->Queue();
   return worker->promise();
 }

@@ -101,7 +101,8 @@ void SandboxHandle::OnSettled() {
 
 void SandboxHandle::OnEntered(int fd) {
   if (fd < 0) {
-    worker_.reset();  // it has exited after the failed entry
+    // The worker exits by itself after a failed entry, settling what was queued behind it (a
+    // close() settles, others are cancelled); it is joined with the handle or by that close.
     state_ = State::kClosed;
     return;
   }
@@ -116,13 +117,21 @@ void SandboxHandle::OnClosed() {
 Napi::Value SandboxHandle::Enter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = ObjectArg(info, 0);
+  // A path is a C string for the kernel: one with NUL in it would name another file.
+  auto path_part = [&](const char* key) {
+    std::string part = o.Get(key).ToString().Utf8Value();
+    if (part.find('\0') != std::string::npos) {
+      throw Napi::RangeError::New(env, std::string(key) + " may not contain NUL");
+    }
+    return part;
+  };
   ns::NamespaceSpec spec;
   if (o.Get("create").ToBoolean()) {
     spec.create = true;
-    spec.dir = o.Get("dir").ToString().Utf8Value();
-    spec.name = o.Get("name").ToString().Utf8Value();
+    spec.dir = path_part("dir");
+    spec.name = path_part("name");
   } else {
-    spec.path = o.Get("path").ToString().Utf8Value();
+    spec.path = path_part("path");
   }
   if (state_ != State::kNew) throw Napi::Error::New(env, "enter() may be called once");
   state_ = State::kEntering;

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ExistsError, NetsandboxError, NotFoundError, Sandbox } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
 import { ip, ipRaw, uniqueName } from '../support/oracle.js';
 
 function netnsList(): string[] {
@@ -10,6 +11,60 @@ function netnsList(): string[] {
 }
 
 describe('namespaces', () => {
+  // A C string stops at NUL: '/run/netns/victim\0x' named, opened and removed victim.
+  it('refuses paths and names with NUL, in lib and in the binding, and leaves the target alone', async () => {
+    await using victim = await Sandbox.create(uniqueName('victim'));
+    await expect(Sandbox.open({ path: `${victim.path}\0x` })).rejects.toBeInstanceOf(RangeError);
+    await expect(Sandbox.open(`${victim.name}\0x`)).rejects.toBeInstanceOf(RangeError);
+    await expect(Sandbox.create('x', { basePath: '/run/netns\0/tmp' })).rejects.toBeInstanceOf(RangeError);
+    expect(() => new binding.SandboxHandle().enter({ path: `${victim.path}\0x` })).toThrow(RangeError);
+    expect(() => binding.removeNamespaceFile(`${victim.path}\0x`)).toThrow(RangeError);
+    expect(netnsList()).toContain(victim.name);
+  });
+
+  // One error discipline: a method that returns a promise reports bad arguments as a rejection.
+  it('rejects bad arguments, never throws synchronously', async () => {
+    await using sb = await Sandbox.create(uniqueName('args'));
+    const lo = await sb.interface('lo');
+    const bad = (value: unknown) => value as never;
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['Sandbox.create', () => Sandbox.create(bad(7))],
+      ['Sandbox.open', () => Sandbox.open(bad(null))],
+      ['Sandbox.list', () => Sandbox.list({ basePath: bad(1) })],
+      ['interface', () => sb.interface(bad({}))],
+      ['createVeth', () => sb.createVeth('v', bad(undefined))],
+      ['createVxlan', () => sb.createVxlan('x', bad(null))],
+      ['createMacvlan', () => sb.createMacvlan('m', bad(null))],
+      ['addresses', () => sb.addresses({ family: bad(5) })],
+      ['addRoute', () => sb.addRoute(bad(null))],
+      ['deleteRoute', () => sb.deleteRoute(bad(42))],
+      ['routes', () => sb.routes({ table: bad('nope') })],
+      ['routeTo', () => sb.routeTo(bad(1))],
+      ['addNeighbor', () => sb.addNeighbor(bad(null))],
+      ['fdbEntries', () => sb.fdbEntries({ dev: bad(3) })],
+      ['sysctl.get', () => sb.sysctl.get(bad(42))],
+      ['sysctl.set', () => sb.sysctl.set('kernel.panic', 1)],
+      ['sysctl.apply', () => sb.sysctl.apply(bad(7))],
+      ['sysctl.snapshot', () => sb.sysctl.snapshot(bad(7))],
+      ['sysctl.restore', () => sb.sysctl.restore(bad(null))],
+      ['iface.sysctl.get', () => lo.sysctl.get('kernel.panic')],
+      ['iface.sysctl.apply', () => lo.sysctl.apply(bad(7))],
+      ['iface.setMtu', () => lo.setMtu(bad('big'))],
+      ['iface.addAddress', () => lo.addAddress(bad(1))],
+      ['iface.moveTo', () => lo.moveTo(bad({}))],
+      ['iface.addresses', () => lo.addresses({ family: bad(5) })],
+      ['addNeighbor permanent', () => sb.addNeighbor({ ip: '192.0.2.9', mac: '02:00:00:00:00:09', dev: 'lo', permanent: bad('false') })],
+      ['addRoute type 0', () => sb.addRoute({ dst: '198.51.100.0/24', dev: 'lo', type: 0 })],
+      ['createMacvlan mode 0', () => sb.createMacvlan('m', { parent: 'lo', mode: bad(0) })],
+    ];
+    for (const [what, call] of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => { promise = call(); }, what).not.toThrow();
+      const error = await promise!.then(() => undefined, (e: unknown) => e);
+      expect(error instanceof TypeError || error instanceof RangeError, `${what}: ${String(error)}`).toBe(true);
+    }
+  });
+
   it('creates a named namespace that `ip netns` sees, with lo up, and destroys it', async () => {
     const name = uniqueName('create');
     const sb = await Sandbox.create(name);

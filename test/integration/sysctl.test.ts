@@ -65,6 +65,8 @@ describe('namespace-wide sysctls', () => {
         return false;
       }
     })();
+    const docker = await host.sysctl.apply(['net.ipv4.conf.all.forwarding=1', 'net.ipv4.conf.all.forwarding = 1']); // Docker's form
+    expect(docker).toMatchObject([{ key: 'net.ipv4.conf.all.forwarding', value: '1' }, { status: 'unchanged', value: '1' }]);
     const profile = await host.sysctl.apply('load-balancer');
     if (hasIpvs) {
       expect(profile.every((r) => r.status === 'applied' || r.status === 'unchanged')).toBe(true);

@@ -129,6 +129,17 @@ describe('worker_threads and exit', () => {
     await (await Sandbox.open(name)).destroy();
   });
 
+  // node-addon-api turns a failed N-API call into a C++ exception; while an environment is being
+  // torn down even throwing that to JS fails, which aborted the process before
+  // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS.
+  it('terminate() of Workers while they call into the addon never aborts the process (40 rounds)', () => {
+    const script = fileURLToPath(new URL('./fixtures/terminate-mid-call.mjs', import.meta.url));
+    const result = spawnSync(process.execPath, [script, '40', uniqueName('wt-mid')], { encoding: 'utf8', timeout: 50_000 });
+    expect(result.stderr).not.toMatch(/Abort|terminate called|Segmentation/);
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+  });
+
   for (const how of ['exit', 'return', 'throw']) {
     it(`a process that ends (${how}) with requests in flight exits by its own rules, never aborts`, () => {
       const result = spawnSync(process.execPath, [fixture, how, uniqueName(`proc-${how}`)], { encoding: 'utf8', timeout: 20_000 });

@@ -69,6 +69,14 @@ describe('values and entries', () => {
     expect(() => entriesOf('nope')).toThrow(/no sysctl profile 'nope'/);
   });
 
+  it("takes Docker's 'key=value' strings (the --sysctl list), and refuses one without '='", () => {
+    expect(entriesOf(['net.ipv4.ip_forward=1', 'net.ipv6.conf.IFNAME.accept_ra = 2', ['net.core.x', 3]]))
+      .toEqual([['net.ipv4.ip_forward', '1'], ['net.ipv6.conf.IFNAME.accept_ra', '2'], ['net.core.x', 3]]);
+    expect(() => entriesOf(['net.ipv4.ip_forward'])).toThrow(/is not 'key=value'/);
+    expect(() => entriesOf(['=1'])).toThrow(RangeError);
+    expect(() => entriesOf([42 as unknown as string])).toThrow(TypeError);
+  });
+
   it('formats keys with dots, or slashes when a name has a dot', () => {
     expect(formatKey(['ipv4', 'ip_forward'])).toBe('net.ipv4.ip_forward');
     expect(formatKey(['ipv4', 'conf', 'eth0.100', 'forwarding'])).toBe('net/ipv4/conf/eth0.100/forwarding');

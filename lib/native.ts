@@ -113,7 +113,8 @@ export interface Binding {
   codec: {
     /** The request message of an operation, outside any namespace (interfaces by index only). */
     encode<K extends keyof NativeOperations>(op: K, spec: NativeOperations[K]['spec']): Buffer;
-    decode(messages: Buffer): Array<Record<string, unknown> & { message: string }>;
+    /** Interfaces are named if<index>, or from `names` (an index missing there is a gone interface). */
+    decode(messages: Buffer, names?: Record<number, string>): Array<Record<string, unknown> & { message: string }>;
     operations: OperationRow[];
   };
 }

@@ -8,14 +8,23 @@ namespace binding {
 
 namespace {
 
-// Outside a namespace only indexes can be encoded, and no names can be looked up.
+// Outside a namespace only indexes can be encoded. Decoded interfaces are named if<index>, or
+// from the names a test passes ({ index: name }; an index missing there is an interface gone).
 class IndexOnly : public nl::LinkResolver {
  public:
+  explicit IndexOnly(Napi::Value names = Napi::Value()) : names_(names) {}
   int32_t IndexOf(const nl::LinkRef& ref, nl::Error* error) override {
     if (ref.index == 0) *error = nl::Error{ENODEV, "names need a namespace to resolve"};
     return ref.index;
   }
-  std::string NameOf(int32_t) override { return ""; }
+  std::string NameOf(int32_t index) override {
+    if (!names_.IsObject()) return "if" + std::to_string(index);
+    Napi::Value name = names_.As<Napi::Object>().Get(std::to_string(index));
+    return name.IsString() ? name.As<Napi::String>().Utf8Value() : "";
+  }
+
+ private:
+  Napi::Value names_;
 };
 
 // encode(op, spec): the request message of any operation of the table.
@@ -35,9 +44,8 @@ Napi::Value Encode(const Napi::CallbackInfo& info) {
 
 template <typename Info>
 bool TryDecode(Napi::Env env, const nlmsghdr* nlh, const char* kind, Napi::Array& out,
-               Parser<Info> parse, Writer<Info> write) {
+               nl::LinkResolver& resolver, Parser<Info> parse, Writer<Info> write) {
   Info info;
-  IndexOnly resolver;
   if (!parse(nlh, resolver, &info)) return false;
   Napi::Object o = write(env, info).template As<Napi::Object>();
   o.Set("message", kind);
@@ -45,14 +53,15 @@ bool TryDecode(Napi::Env env, const nlmsghdr* nlh, const char* kind, Napi::Array
   return true;
 }
 
-// Decodes concatenated messages by message type; unknown types come back as
-// { message: 'unknown', type }.
+// decode(buffer, names?): concatenated messages by message type; unknown types, and entries
+// whose interface is gone, come back as { message: 'unknown', type }.
 Napi::Value Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(env, "expected a Buffer");
   auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
   std::vector<uint8_t> bytes(buffer.Data(), buffer.Data() + buffer.Length());
   Napi::Array out = Napi::Array::New(env);
+  IndexOnly resolver(info[1]);
   nl::ForEachMessage(bytes, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_type == NLMSG_ERROR) {
       nl::Error e = nl::ParseAck(nlh);
@@ -63,10 +72,10 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
       out.Set(out.Length(), o);
       return;
     }
-    if (TryDecode(env, nlh, "link", out, nl::ParseLink, WriteLink) ||
-        TryDecode(env, nlh, "address", out, nl::ParseAddress, WriteAddress) ||
-        TryDecode(env, nlh, "route", out, nl::ParseRoute, WriteRoute) ||
-        TryDecode(env, nlh, "neighbor", out, nl::ParseNeighbor, WriteNeighbor)) {
+    if (TryDecode(env, nlh, "link", out, resolver, nl::ParseLink, WriteLink) ||
+        TryDecode(env, nlh, "address", out, resolver, nl::ParseAddress, WriteAddress) ||
+        TryDecode(env, nlh, "route", out, resolver, nl::ParseRoute, WriteRoute) ||
+        TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor)) {
       return;
     }
     Napi::Object o = Napi::Object::New(env);

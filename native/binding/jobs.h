@@ -132,11 +132,13 @@ class RequestJob final : public JsJob {
     nl::ForEachMessage(requests.back().replies, [&](const nlmsghdr* nlh) {
       if (!found_) found_ = row_.parse(nlh, ctx, &info_);
     });
+    // The kernel answered, but the interface the answer names was gone before it was read.
+    if (!found_) error = nl::Error{ENODEV, "the interface went away before the answer was read"};
   }
 
  private:
   Napi::Value Result(Napi::Env env) override {
-    return found_ ? row_.write(env, info_) : env.Undefined();
+    return row_.parse != nullptr ? row_.write(env, info_) : env.Undefined();
   }
   Row<Spec, Info> row_;
   Spec spec_;

@@ -64,6 +64,7 @@ bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out)
   out->scope = ifa->ifa_scope;
   out->dev = static_cast<int32_t>(ifa->ifa_index);
   out->dev_name = resolver.NameOf(out->dev);
+  if (out->dev_name.empty()) return false;
   out->flags = ifa->ifa_flags;
   attrs.U32(IFA_FLAGS, &out->flags);  // the full 32-bit set, when the kernel sends it
   IpAddress address;

@@ -144,8 +144,8 @@ bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
   attrs.U8(IFLA_OPERSTATE, &out->operstate);
   uint32_t master = 0;
   if (attrs.U32(IFLA_MASTER, &master) && master != 0) {
-    out->master = static_cast<int32_t>(master);
-    out->master_name = resolver.NameOf(out->master);
+    out->master_name = resolver.NameOf(static_cast<int32_t>(master));
+    if (!out->master_name.empty()) out->master = static_cast<int32_t>(master);
   }
   if (const nlattr* s = attrs.get(IFLA_STATS64);
       s != nullptr && mnl_attr_get_payload_len(s) >= sizeof(rtnl_link_stats64)) {

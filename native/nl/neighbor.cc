@@ -65,6 +65,7 @@ bool ParseNeighbor(const nlmsghdr* nlh, LinkResolver& resolver, NeighborInfo* ou
   out->family = ndm->ndm_family;
   out->dev = ndm->ndm_ifindex;
   out->dev_name = resolver.NameOf(out->dev);
+  if (out->dev_name.empty()) return false;
   out->state = ndm->ndm_state;
   out->flags = ndm->ndm_flags;
   // NDA_DST is the neighbour's IP, or for an FDB entry the remote VTEP of either family.

@@ -139,6 +139,7 @@ bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out) {
   if (attrs.U32(RTA_OIF, &oif) && oif != 0) {
     out->dev = static_cast<int32_t>(oif);
     out->dev_name = resolver.NameOf(out->dev);
+    if (out->dev_name.empty()) return false;
   }
   return true;
 }

@@ -103,6 +103,9 @@ std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver,
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDumpLinks(const LinkFilter& filter, LinkResolver& resolver, Error* error);
 // Parsers name the interfaces they mention through the resolver (in the namespace, at parse time).
+// An address, route or neighbour whose interface is gone by then is not parsed (false): it went
+// with its interface, and an entry without a device name would be a lie. A link whose master is
+// gone is reported without one.
 bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out);
 
 // ---- Addresses ------------------------------------------------------------------------------

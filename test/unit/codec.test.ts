@@ -138,13 +138,31 @@ describe('decoders', () => {
   it('round-trips routes, addresses and neighbours through the parsers', () => {
     const route = encode('replaceRoute', { family: 6, dst: '2001:db8:1::', dstLength: 48, via: 'fe80::1', dev: 2, metric: 1024, table: 100, src: '2001:db8::2' });
     expect(decode(route)[0]).toEqual({
-      message: 'route', family: 6, dst: '2001:db8:1::/48', via: 'fe80::1', src: '2001:db8::2', devIndex: 2, table: 100,
+      message: 'route', family: 6, dst: '2001:db8:1::/48', via: 'fe80::1', src: '2001:db8::2', dev: 'if2', devIndex: 2, table: 100,
       metric: 1024, protocol: 3, scope: 0, type: 1, flags: 0,
     });
     const address = encode('addAddress', { dev: 2, local: '192.0.2.1', prefixLength: 32, peer: '192.0.2.254' });
     expect(decode(address)[0]).toMatchObject({ message: 'address', address: '192.0.2.1', peer: '192.0.2.254', prefixLength: 32, devIndex: 2 });
     const neighbor = encode('addNeighbor', { dev: 5, ip: '2001:db8::9', mac: '02:00:00:00:00:09' });
     expect(decode(neighbor)[0]).toMatchObject({ message: 'neighbor', family: 6, ip: '2001:db8::9', mac: '02:00:00:00:00:09', devIndex: 5, state: 2 });
+  });
+
+  // An entry is named when it is read; if its interface is gone by then, so is the entry (a dump
+  // racing a link deletion gave routes and addresses with dev ''). A link keeps itself.
+  it('drops addresses, routes and neighbours whose interface is gone, and the gone master of a link', () => {
+    const gone = { 2: 'eth0' }; // index 5 has no name any more
+    const route = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 5 });
+    expect(decode(route, gone)).toEqual([{ message: 'unknown', type: 24 }]);
+    expect(decode(route, { 5: 'eth5' })[0]).toMatchObject({ message: 'route', dev: 'eth5', devIndex: 5 });
+    const address = encode('addAddress', { dev: 5, local: '192.0.2.1', prefixLength: 24 });
+    expect(decode(address, gone)).toEqual([{ message: 'unknown', type: 20 }]);
+    const neighbor = encode('addNeighbor', { dev: 5, ip: '192.0.2.9', mac: '02:00:00:00:00:09' });
+    expect(decode(neighbor, gone)).toEqual([{ message: 'unknown', type: 28 }]);
+    const link = encode('changeLink', { dev: 2, master: 5 });
+    link.writeUInt16LE(16, 4); // as an RTM_NEWLINK answer
+    const [decoded] = decode(link, gone);
+    expect(decoded).toMatchObject({ message: 'link', index: 2 });
+    expect(decoded).not.toHaveProperty('master');
   });
 
   it('skips truncated attributes and unknown message types instead of failing', () => {

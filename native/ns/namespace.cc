@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,38 @@ nl::Error MakeSharedMount(const std::string& dir) {
   return {};
 }
 
+// A file left by a create that was killed between making the file and mounting the namespace on
+// it: an empty regular file with mode 0 (as creates make it, here and in iproute2), not a mount
+// point (a mounted namespace file is on nsfs, another device than its directory), that no live
+// create holds locked (creates here lock it until it is mounted).
+bool IsDeadLeftover(const std::string& path) {
+  const std::string dir = path.substr(0, path.rfind('/'));
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  struct stat file, parent;
+  const bool dead = fstat(fd, &file) == 0 && stat(dir.empty() ? "/" : dir.c_str(), &parent) == 0 &&
+                    S_ISREG(file.st_mode) && (file.st_mode & 07777) == 0 && file.st_size == 0 &&
+                    file.st_dev == parent.st_dev &&
+                    flock(fd, LOCK_EX | LOCK_NB) == 0;
+  close(fd);
+  return dead;
+}
+
+// Makes the file a namespace is mounted on, locked until the mount is done (see IsDeadLeftover).
+// A dead leftover of the same name is replaced.
+int MakeMountPoint(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (fd < 0 && errno == EEXIST) {
+    if (!IsDeadLeftover(path) || unlink(path.c_str()) != 0) {
+      errno = EEXIST;  // what the caller reports, whatever the checks set
+      return -1;
+    }
+    fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  }
+  if (fd >= 0) flock(fd, LOCK_EX);
+  return fd;
+}
+
 nl::Error OpenNamespace(const std::string& path, EnteredNamespace* out) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Fail(errno, "cannot open " + path);
@@ -63,12 +96,11 @@ nl::Error CreateNamespace(const NamespaceSpec& spec, EnteredNamespace* out) {
   if (int code = MakeDirectories(spec.dir)) return Fail(code, "cannot create " + spec.dir);
   if (nl::Error e = MakeSharedMount(spec.dir)) return e;
   std::string path = spec.dir + "/" + spec.name;
-  int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  int fd = MakeMountPoint(path);
   if (fd < 0) {
     return Fail(errno, errno == EEXIST ? "a namespace named " + spec.name + " exists"
                                        : "cannot create " + path);
   }
-  close(fd);
   nl::Error error;
   if (unshare(CLONE_NEWNET) != 0) {
     error = Fail(errno, "unshare(CLONE_NEWNET) failed");
@@ -80,6 +112,7 @@ nl::Error CreateNamespace(const NamespaceSpec& spec, EnteredNamespace* out) {
   }
   // The thread may now be alone in a namespace nobody can find; it exits with the failed sandbox.
   if (error) unlink(path.c_str());
+  close(fd);  // releases the lock: mounted, or removed
   return error;
 }
 
@@ -92,6 +125,10 @@ nl::Error EnterNamespace(const NamespaceSpec& spec, EnteredNamespace* out) {
     int code = errno;
     close(out->fd);
     out->fd = -1;
+    if (code == EINVAL && IsDeadLeftover(spec.path)) {
+      return Fail(code, spec.path + " is an empty file left by a create that was killed before " +
+                            "it mounted the namespace; create() over it replaces it");
+    }
     return Fail(code, code == EINVAL ? spec.path + " is not a network namespace"
                                      : "setns into " + spec.path + " failed");
   }

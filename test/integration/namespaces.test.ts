@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ExistsError, NetsandboxError, NotFoundError, Sandbox } from '../../lib/index.js';
@@ -20,6 +20,29 @@ describe('namespaces', () => {
     expect(() => new binding.SandboxHandle().enter({ path: `${victim.path}\0x` })).toThrow(RangeError);
     expect(() => binding.removeNamespaceFile(`${victim.path}\0x`)).toThrow(RangeError);
     expect(netnsList()).toContain(victim.name);
+  });
+
+  // kill -9 between making /run/netns/NAME and mounting the namespace on it leaves an empty file.
+  it('says what a leftover file is, and create() replaces it unless a live create holds it', async () => {
+    const name = uniqueName('leftover');
+    const path = `/run/netns/${name}`;
+    writeFileSync(path, '', { mode: 0 }); // as `ip netns add` and create() make it
+    await expect(Sandbox.open(name)).rejects.toThrow(/empty file left by a create that was killed/);
+    const sb = await Sandbox.create(name);
+    expect((await sb.interface('lo')).up).toBe(true);
+    await sb.destroy();
+
+    writeFileSync(path, 'not empty', { mode: 0 });
+    await expect(Sandbox.create(name)).rejects.toMatchObject({ code: 'EEXIST' });
+    writeFileSync(path, '', { mode: 0 });
+    // One process holds the lock (--no-fork), so killing it by pid ends it.
+    const creator = spawn('flock', ['--no-fork', path, 'sh', '-c', 'echo locked; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => creator.stdout.once('data', resolve));
+      await expect(Sandbox.create(name)).rejects.toMatchObject({ code: 'EEXIST' }); // a create in progress
+    } finally {
+      creator.kill();
+    }
   });
 
   // One error discipline: a method that returns a promise reports bad arguments as a rejection.

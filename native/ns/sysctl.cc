@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace ns {
 
@@ -48,23 +50,52 @@ nl::Error CheckPath(const SysctlPath& path) {
   return {};
 }
 
+// Where openat2 is refused with ENOSYS (an older seccomp profile, valgrind): the same walk by
+// hand, one checked element at a time (no '/', '.' or '..' in any), each opened without
+// following a link and required to be on the same mount as /proc/sys/net.
+int OpenByWalk(int root, const SysctlPath& path, int flags) {
+  struct stat top;
+  if (fstat(root, &top) != 0) return -1;
+  int dir = root;
+  for (size_t i = 0; i < path.size(); i++) {
+    const bool last = i + 1 == path.size();
+    int fd = openat(dir, path[i].c_str(),
+                    (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
+    if (dir != root) close(dir);
+    if (fd < 0) return -1;
+    struct stat st;
+    int code = fstat(fd, &st) != 0 ? errno : st.st_dev != top.st_dev ? EXDEV : 0;
+    if (code != 0) {
+      close(fd);
+      errno = code;
+      return -1;
+    }
+    dir = fd;
+  }
+  return dir;
+}
+
 // Opens path beneath this thread's /proc/sys/net, following no links and crossing no mounts.
 int OpenBeneath(const SysctlPath& path, int flags, nl::Error* error) {
+  static std::atomic<bool> no_openat2{false};  // learnt once per process
   if ((*error = CheckPath(path))) return -1;
   Fd root(open("/proc/sys/net", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) {
     *error = Fail(errno, "cannot open /proc/sys/net");
     return -1;
   }
-  std::string relative = path[0];
-  for (size_t i = 1; i < path.size(); i++) relative += "/" + path[i];
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-  int fd = static_cast<int>(syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof how));
-  if (fd < 0) {
-    *error = Fail(errno, errno == ENOSYS ? "sysctls need openat2 (Linux 5.6)" : Dotted(path));
+  int fd = -1;
+  if (!no_openat2.load(std::memory_order_relaxed)) {
+    std::string relative = path[0];
+    for (size_t i = 1; i < path.size(); i++) relative += "/" + path[i];
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    fd = static_cast<int>(syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof how));
+    if (fd < 0 && errno == ENOSYS) no_openat2.store(true, std::memory_order_relaxed);
   }
+  if (no_openat2.load(std::memory_order_relaxed)) fd = OpenByWalk(root.get(), path, flags);
+  if (fd < 0) *error = Fail(errno, Dotted(path));
   return fd;
 }
 

@@ -105,6 +105,18 @@ describe('namespace-wide sysctls', () => {
     expect(other.message).toMatch(/\/proc\/sys is mounted read-only here \(EROFS\)$/);
   });
 
+  // Where openat2 is refused (older seccomp profiles, valgrind), a component-by-component walk
+  // with the same guarantees takes over; strace makes every openat2 fail with ENOSYS.
+  it('works without openat2, by a checked walk beneath /proc/sys/net', () => {
+    const script = new URL('./fixtures/sysctl-walk.mts', import.meta.url).pathname;
+    const run = (inject: string[]) => JSON.parse(execFileSync('strace', ['-f', '-qq', '-o', '/dev/null', ...inject,
+      'node_modules/.bin/tsx', script, pod.name!], { encoding: 'utf8' })) as Record<string, unknown>;
+    const walked = run(['-e', 'trace=openat2', '-e', 'inject=openat2:error=ENOSYS']);
+    expect(walked).toMatchObject({ set: '1', get: '1', missing: 'ENOENT', escapes: ['EINVAL', 'ENOTDIR'] });
+    expect(walked.listed).toBeGreaterThan(10);
+    expect(run(['-e', 'trace=openat2'])).toEqual(walked); // the same answers with openat2
+  });
+
   it('the native side refuses escaping paths and values even if the facade were bypassed', async () => {
     const h = handleOf(host);
     const results = await h.sysctl([

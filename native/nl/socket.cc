@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -42,6 +43,17 @@ void AppendRequest(std::vector<uint8_t>* tx, const std::vector<uint8_t>& message
 }
 
 }  // namespace
+
+MappedBuffer::MappedBuffer(size_t size) : data_(nullptr), size_(0) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return;  // empty: Socket::Open reports ENOMEM
+  data_ = static_cast<uint8_t*>(p);
+  size_ = size;
+}
+
+MappedBuffer::~MappedBuffer() {
+  if (data_ != nullptr) munmap(data_, size_);
+}
 
 Error ParseAck(const nlmsghdr* nlh) {
   if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return ErrnoError(EBADMSG);
@@ -91,7 +103,12 @@ std::unique_ptr<Socket> Socket::Open(int protocol, Error* error) {
   }
   size_t batch =
       std::clamp<size_t>(static_cast<size_t>(rcvbuf) / kReplyBytesPerRequest, 8, kMaxBatch);
-  return std::unique_ptr<Socket>(new Socket(sock, batch));
+  std::unique_ptr<Socket> socket(new Socket(sock, batch));
+  if (socket->rx_.data() == nullptr) {
+    *error = ErrnoError(ENOMEM);
+    return nullptr;
+  }
+  return socket;
 }
 
 Socket::Socket(mnl_socket* sock, size_t max_batch)

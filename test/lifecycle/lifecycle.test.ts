@@ -166,6 +166,20 @@ describe('many sandboxes', () => {
     expect(binding.threadNamespaceId()).toBeGreaterThan(0);
   });
 
+  // Each worker's socket has a 64 KiB receive buffer. From the worker thread's malloc arena it
+  // stayed after the thread was gone (2,000 closed sandboxes kept ~120 MiB); mapped, it goes.
+  it('gives the memory of 2,000 sandboxes back when they are closed', async () => {
+    const rss = () => process.memoryUsage().rss / 2 ** 20;
+    const settle = async () => { for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50)); };
+    await settle();
+    const before = rss();
+    const sandboxes = await Promise.all(Array.from({ length: 2000 }, () => Sandbox.create(uniqueName('rss'))));
+    await Promise.all(sandboxes.map((sb) => sb.routes()));
+    await Promise.all(sandboxes.map((sb) => sb.destroy()));
+    await settle();
+    expect(rss() - before).toBeLessThan(40);
+  });
+
   it('errors carry the sandbox they came from', async () => {
     const a = await Sandbox.create(uniqueName('err-a'));
     const b = await Sandbox.create(uniqueName('err-b'));

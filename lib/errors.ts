@@ -1,5 +1,6 @@
 // The error model: one base class with the kernel's answer and what was being done, and
 // subclasses for the cases callers branch on.
+import { readFileSync } from 'node:fs';
 
 export interface ErrorContext {
   /** The public method, e.g. 'addRoute'. */
@@ -57,6 +58,23 @@ const unsupported = new Set(['EOPNOTSUPP', 'EAFNOSUPPORT', 'EPROTONOSUPPORT']);
 
 // Namespace work needs CAP_SYS_ADMIN (setns, unshare, mount); everything else CAP_NET_ADMIN.
 const namespaceOperations = new Set(['create', 'open', 'current', 'destroy']);
+const capabilityBits: Record<string, number> = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21 };
+
+/** Whether this process has `capability` in its effective set (false if that can't be read). */
+function hasCapability(capability: string): boolean {
+  const line = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return line !== null && (BigInt(`0x${line[1]}`) >> BigInt(capabilityBits[capability]!) & 1n) === 1n;
+}
+
+/** What a refusal means for this process: the capability is missing, or not over that object. */
+function permissionNote(capability: string): string {
+  try {
+    if (!hasCapability(capability)) return `this needs ${capability}, which this process lacks (run as root or grant it)`;
+    return `this process has ${capability}, but not over this namespace (it belongs to another user namespace), or a security policy (seccomp, an LSM) refused it`;
+  } catch {
+    return `this needs ${capability}`;
+  }
+}
 
 /** What the binding rejects with, or reports per entry (a sysctl result). */
 export interface RawError { message?: string; code?: unknown; errno?: unknown; extack?: unknown }
@@ -82,7 +100,11 @@ export function toError(raw: unknown, context: ErrorContext, detail?: (code: str
   if (unsupported.has(code)) return new UnsupportedError(details);
   if (permission.has(code)) {
     const capability = namespaceOperations.has(context.operation) ? 'CAP_SYS_ADMIN' : 'CAP_NET_ADMIN';
-    return new PermissionError({ ...details, detail: `${details.detail}; this needs root or ${capability}` });
+    return new PermissionError({ ...details, detail: `${details.detail}; ${permissionNote(capability)}` });
+  }
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    const limit = code === 'EMFILE' ? "this process's file descriptor limit (RLIMIT_NOFILE, `ulimit -n`)" : "the system's file limit (fs.file-max)";
+    return new NetsandboxError({ ...details, detail: `${details.detail}: ${limit} is reached; each open sandbox holds 3 descriptors` });
   }
   return new NetsandboxError(details);
 }

@@ -172,8 +172,91 @@ bool AttributeTable::Bytes(uint16_t type, std::vector<uint8_t>* out) const {
 }
 
 std::string ErrnoName(int code) {
-  const char* name = strerrorname_np(code);
-  return name != nullptr ? name : "E" + std::to_string(code);
+  // Our own table: strerrorname_np needs glibc 2.32, and musl has none.
+  switch (code) {
+#define ERRNO(name) \
+  case name:        \
+    return #name;
+    ERRNO(EPERM)
+    ERRNO(ENOENT)
+    ERRNO(ESRCH)
+    ERRNO(EINTR)
+    ERRNO(EIO)
+    ERRNO(ENXIO)
+    ERRNO(E2BIG)
+    ERRNO(ENOEXEC)
+    ERRNO(EBADF)
+    ERRNO(ECHILD)
+    ERRNO(EAGAIN)
+    ERRNO(ENOMEM)
+    ERRNO(EACCES)
+    ERRNO(EFAULT)
+    ERRNO(EBUSY)
+    ERRNO(EEXIST)
+    ERRNO(EXDEV)
+    ERRNO(ENODEV)
+    ERRNO(ENOTDIR)
+    ERRNO(EISDIR)
+    ERRNO(EINVAL)
+    ERRNO(ENFILE)
+    ERRNO(EMFILE)
+    ERRNO(ENOTTY)
+    ERRNO(EFBIG)
+    ERRNO(ENOSPC)
+    ERRNO(ESPIPE)
+    ERRNO(EROFS)
+    ERRNO(EMLINK)
+    ERRNO(EPIPE)
+    ERRNO(EDOM)
+    ERRNO(ERANGE)
+    ERRNO(EDEADLK)
+    ERRNO(ENAMETOOLONG)
+    ERRNO(ENOLCK)
+    ERRNO(ENOSYS)
+    ERRNO(ENOTEMPTY)
+    ERRNO(ELOOP)
+    ERRNO(ENOMSG)
+    ERRNO(EBADMSG)
+    ERRNO(EOVERFLOW)
+    ERRNO(EILSEQ)
+    ERRNO(ENOTSOCK)
+    ERRNO(EMSGSIZE)
+    ERRNO(EPROTOTYPE)
+    ERRNO(ENOPROTOOPT)
+    ERRNO(EPROTONOSUPPORT)
+    ERRNO(EOPNOTSUPP)
+    ERRNO(EAFNOSUPPORT)
+    ERRNO(EADDRINUSE)
+    ERRNO(EADDRNOTAVAIL)
+    ERRNO(ENETDOWN)
+    ERRNO(ENETUNREACH)
+    ERRNO(ECONNABORTED)
+    ERRNO(ECONNRESET)
+    ERRNO(ENOBUFS)
+    ERRNO(EISCONN)
+    ERRNO(ENOTCONN)
+    ERRNO(ETIMEDOUT)
+    ERRNO(ECONNREFUSED)
+    ERRNO(EHOSTDOWN)
+    ERRNO(EHOSTUNREACH)
+    ERRNO(EALREADY)
+    ERRNO(EINPROGRESS)
+    ERRNO(ECANCELED)
+    ERRNO(ENODATA)
+    ERRNO(ENOLINK)
+    ERRNO(EPROTO)
+    ERRNO(ENOKEY)
+    ERRNO(EKEYREJECTED)
+    ERRNO(ERFKILL)
+    ERRNO(EOWNERDEAD)
+    ERRNO(ENOMEDIUM)
+    ERRNO(ENOTUNIQ)
+    ERRNO(EREMOTEIO)
+    ERRNO(ETIME)
+#undef ERRNO
+    default:
+      return "E" + std::to_string(code);
+  }
 }
 
 }  // namespace nl

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ExistsError, NetsandboxError, NotFoundError, PermissionError, toError, UnsupportedError } from '../../lib/errors.js';
@@ -38,5 +39,19 @@ describe('error mapping', () => {
     expect(e).toBeInstanceOf(UnsupportedError);
     expect(e.message).toBe('createDummy d0 in sandbox x: no dummy driver (EOPNOTSUPP)');
     expect(toError(raw, context).message).toMatch(/: Operation not supported \(EOPNOTSUPP\)$/);
+  });
+
+  // Root can be refused too (a user namespace, seccomp): the message must not say "needs root".
+  it('says whether this process lacks the capability or has it but was refused anyway', () => {
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const hasNetAdmin = ((capEff >> 12n) & 1n) === 1n;
+    const denied = toError(Object.assign(new Error('Operation not permitted'), { code: 'EPERM', errno: 1 }), context);
+    expect(denied.message).toMatch(hasNetAdmin ? /has CAP_NET_ADMIN, but not over this namespace/ : /needs CAP_NET_ADMIN, which this process lacks/);
+    expect(denied.message).not.toMatch(/needs root/);
+  });
+
+  it('words EMFILE as the descriptor limit, with what a sandbox holds', () => {
+    const e = toError(Object.assign(new Error('cannot create /run/netns/x'), { code: 'EMFILE', errno: 24 }), { operation: 'create', sandbox: 'x' });
+    expect(e.message).toBe("create in sandbox x: cannot create /run/netns/x: this process's file descriptor limit (RLIMIT_NOFILE, `ulimit -n`) is reached; each open sandbox holds 3 descriptors (EMFILE)");
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ExistsError, NetsandboxError, NotFoundError, Sandbox } from '../../lib/index.js';
@@ -123,7 +123,10 @@ describe('namespaces', () => {
     // A process living in the namespace: open by its pid.
     const child = spawn('ip', ['netns', 'exec', created.name!, 'sleep', '30'], { stdio: 'ignore' });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      // Wait until the child has entered the namespace (ip execs sleep there), not a fixed time.
+      const inside = () => { try { return readlinkSync(`/proc/${child.pid}/ns/net`) === `net:[${created.id}]`; } catch { return false; } };
+      for (let i = 0; i < 500 && !inside(); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(inside()).toBe(true);
       await using byPid = await Sandbox.open({ pid: child.pid! });
       expect(byPid.id).toBe(created.id);
       expect(byPid.name).toBeUndefined();

@@ -174,8 +174,10 @@ describe('per-interface sysctls', () => {
     const [a, b] = await host.createVeth('agm0', { peer: { name: 'agm-peer', sandbox: pod, sysctls: { 'ipv6.conf.addr_gen_mode': 1 } } });
     const [c, d] = await host.createVeth('agm1', { peer: { name: 'agm-ctrl', sandbox: pod } });
     await Promise.all([a.setUp(), b.setUp(), c.setUp(), d.setUp()]);
-    await new Promise((r) => setTimeout(r, 100));
     const linkLocal = (dev: string) => ip<Array<{ addr_info: Array<{ local: string }> }>>(pod.name!, '-6', 'addr', 'show', 'dev', dev)[0]?.addr_info.map((x) => x.local).filter((x) => x.startsWith('fe80')) ?? [];
+    // The kernel adds link-local addresses as the links come up: once the control has its own,
+    // the peer would have had one too.
+    for (let i = 0; i < 400 && linkLocal('agm-ctrl').length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(linkLocal('agm-peer')).toEqual([]);
     expect(linkLocal('agm-ctrl')).toHaveLength(1); // the control without the sysctl has one
   });

@@ -18,6 +18,9 @@ interface ErrorDetails extends ErrorContext {
   detail: string;
 }
 
+// Each error's detail as worded, for afterUndo() to extend (the message also names the place).
+const detailOf = new WeakMap<Error, string>();
+
 export class NetsandboxError extends Error {
   /** 'EEXIST', 'ENOENT', ... or a library code such as 'ERR_SANDBOX_CLOSED'. */
   readonly code: string;
@@ -40,6 +43,7 @@ export class NetsandboxError extends Error {
     if (details.sandbox !== undefined) this.sandbox = details.sandbox;
     if (details.target !== undefined) this.target = details.target;
     if (details.extack !== undefined) this.extack = details.extack;
+    detailOf.set(this, details.detail);
   }
 }
 
@@ -107,6 +111,19 @@ export function toError(raw: unknown, context: ErrorContext, detail?: (code: str
     return new NetsandboxError({ ...details, detail: `${details.detail}: ${limit} is reached; each open sandbox holds 3 descriptors` });
   }
   return new NetsandboxError(details);
+}
+
+/**
+ * The same failure, reported by the operation that undid its earlier steps: `undone` says what
+ * was taken back (or that taking it back failed too), so a rejection says what is left.
+ */
+export function afterUndo(error: unknown, context: ErrorContext, undone: string): Error {
+  if (!(error instanceof NetsandboxError)) return error instanceof Error ? error : new Error(String(error));
+  const Class = error.constructor as new (details: ErrorDetails) => NetsandboxError;
+  return new Class({
+    ...context, code: error.code, detail: `${detailOf.get(error) ?? error.message}; ${undone}`,
+    ...(error.errno !== undefined && { errno: error.errno }), ...(error.extack !== undefined && { extack: error.extack }),
+  });
 }
 
 /** A library-level error that did not come from the kernel. */

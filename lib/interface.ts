@@ -1,5 +1,5 @@
 import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
-import { libraryError } from './errors.js';
+import { ExistsError, libraryError, NotFoundError } from './errors.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
@@ -140,6 +140,16 @@ export class Interface {
     const source = this.#sandbox;
     const oldName = this.name;
     const what = `${oldName} to sandbox ${label(target)}${name === oldName ? '' : ` as ${name}`}`;
+    // The kernel moves first and renames after: onto a name taken in the target it would move
+    // the interface under its old name and then refuse the rename. Refuse before anything moves.
+    const taken = await target.interface(name).then(() => true, (e: unknown) => {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    });
+    if (taken) {
+      throw new ExistsError({ operation: 'moveTo', sandbox: label(source), target: what, code: 'EEXIST', errno: 17,
+        detail: `sandbox ${label(target)} has an interface named ${name} already; nothing was moved` });
+    }
     await send(source, { operation: 'moveTo', target: what }, 'changeLink',
       { dev: this.index, netns, ...(options.name === undefined ? {} : { name }) });
     const moved = await target.interface(name);

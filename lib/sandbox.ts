@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
-import { libraryError, toError } from './errors.js';
+import { afterUndo, libraryError, toError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import { dump, handleOf, label, linkRef, registerSandbox, request, send } from './request.js';
@@ -238,7 +238,12 @@ export class Sandbox implements AsyncDisposable {
     const where = peerSandbox === this ? '' : ` in sandbox ${label(peerSandbox)}`;
     const target = `${spec.name} (peer ${peer.name}${where})`;
     const local = await this.#createLink(spec, target);
-    const remote = await peerSandbox.interface(peer.name);
+    // The far end is read in its own sandbox; if that fails (the sandbox was closed meanwhile),
+    // the pair is taken back, so that a rejection means nothing was made.
+    const remote = await peerSandbox.interface(peer.name).catch(async (error: unknown) => {
+      const undone = await local.delete().then(() => 'the veth pair was deleted', (e: Error) => `deleting the pair failed too: ${e.message}`);
+      throw afterUndo(error, { operation: 'createVeth', sandbox: label(this), target }, undone);
+    });
     if (sysctls.length > 0) {
       await applyOrUndo(remote, sysctls, { operation: 'createVeth', sandbox: label(this), target }, async () => {
         await local.delete();

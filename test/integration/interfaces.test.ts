@@ -167,6 +167,35 @@ describe('moving between sandboxes', () => {
     await back.delete();
     await (await host.interface('eth9')).delete();
   });
+
+  // The kernel moves first and renames after: onto a name taken in the target it moved the
+  // interface under its old name and then refused. A rejection must mean nothing moved.
+  it('refuses a name taken in the target before anything moves', async () => {
+    const [a] = await host.createVeth('mv-taken', { peer: { name: 'mv-takenp' } });
+    const [held] = await pod.createVeth('eth7', { peer: { name: 'eth7p' } });
+    const error = await a.moveTo(pod, { name: 'eth7' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExistsError);
+    expect((error as Error).message).toMatch(/has an interface named eth7 already; nothing was moved \(EEXIST\)$/);
+    expect((await host.interface('mv-taken')).index).toBe(a.index);
+    expect(ip<IpLink[]>(pod.name!, 'link', 'show').map((l) => l.ifname)).not.toContain('mv-taken');
+    await a.delete();
+    await held!.delete();
+  });
+
+  // The pair is made in one request, but its far end is read in the peer's sandbox: closed in
+  // between, the read fails, and the pair must not stay behind.
+  it('createVeth whose peer sandbox closes in flight rejects and leaves no pair', async () => {
+    const peer = await Sandbox.create(uniqueName('closing-peer'));
+    const creating = host.createVeth('vc0', { peer: { name: 'vc0p', sandbox: peer } });
+    creating.catch(() => {});
+    await Promise.resolve(); // the create is handed over: it has borrowed the peer's namespace
+    await peer.close();
+    const error = await creating.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SANDBOX_CLOSED', operation: 'createVeth' });
+    expect((error as Error).message).toMatch(/the veth pair was deleted/);
+    expect(ip<IpLink[]>(host.name!, 'link', 'show').map((l) => l.ifname)).not.toContain('vc0');
+    await peer.destroy();
+  });
 });
 
 describe('link kinds this kernel may lack', () => {

@@ -170,7 +170,13 @@ function parseIpv6(text: string, out: Uint8Array): boolean {
 export function ipAddress(value: unknown, what: string, family?: Family): { address: string; family: Family } {
   const text = requireString(value, what);
   const found = parseIp(text);
-  if (found === 0) fail('range', `${what} '${text}' is not an IP address`);
+  if (found === 0) {
+    const zone = text.indexOf('%');
+    if (zone > 0 && parseIp(text.slice(0, zone)) === 6) {
+      fail('range', `${what} '${text}' has a zone (${text.slice(zone)}): pass the address without it, and the interface as dev (or call the Interface's method)`);
+    }
+    fail('range', `${what} '${text}' is not an IP address`);
+  }
   if (family !== undefined && found !== family) {
     fail('range', `${what} '${text}' is IPv${found}, expected IPv${family}`);
   }

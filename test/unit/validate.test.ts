@@ -68,7 +68,9 @@ describe('addresses', () => {
     for (const text of cases) expect([text, parseIp(text)]).toEqual([text, isIP(text)]);
     expect(isIP('fe80::1%eth0')).toBe(6);
     expect(parseIp('fe80::1%eth0')).toBe(0);
-    expect(() => ipAddress('fe80::1%eth0', 'via')).toThrow(/is not an IP address/);
+    expect(() => ipAddress('fe80::1%eth0', 'via')).toThrow(/has a zone \(%eth0\): pass the address without it, and the interface as dev/);
+    expect(() => cidr('fe80::9%v0/64', 'address')).toThrow(/has a zone \(%v0\)/);
+    expect(() => ipAddress('nope%eth0', 'via')).toThrow(/is not an IP address/);
   });
 
   it('checks host bits on the parsed bytes for every prefix length', () => {

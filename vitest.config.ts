@@ -4,13 +4,13 @@ import { defineConfig } from 'vitest/config';
 // network + mount namespace (test/in-private-netns.sh), never in the machine's own.
 export default defineConfig({
   test: {
-    // `npm run coverage` (CI prints it): lib/ as every tier exercises it. The thresholds hold
-    // what is covered now; lib's branch coverage is short of the 90% aimed at.
+    // `npm run coverage` (CI prints it): lib/ as every tier exercises it, held at 95% of lines
+    // and 90% of branches.
     coverage: {
       include: ['lib/**'],
       exclude: ['lib/index.ts'],
       reporter: ['text-summary', 'text'],
-      thresholds: { lines: 95, branches: 88 },
+      thresholds: { lines: 95, branches: 90 },
     },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

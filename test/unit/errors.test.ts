@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-import { ExistsError, NetsandboxError, NotFoundError, PermissionError, toError, UnsupportedError } from '../../lib/errors.js';
+import { afterUndo, ExistsError, NetsandboxError, NotFoundError, PermissionError, toError, UnsupportedError } from '../../lib/errors.js';
 
 
 const context = { operation: 'addRoute', sandbox: 'web-1', target: '198.51.100.0/24 via 192.0.2.1' };
@@ -53,5 +53,20 @@ describe('error mapping', () => {
   it('words EMFILE as the descriptor limit, with what a sandbox holds', () => {
     const e = toError(Object.assign(new Error('cannot create /run/netns/x'), { code: 'EMFILE', errno: 24 }), { operation: 'create', sandbox: 'x' });
     expect(e.message).toBe("create in sandbox x: cannot create /run/netns/x: this process's file descriptor limit (RLIMIT_NOFILE, `ulimit -n`) is reached; each open sandbox holds 3 descriptors (EMFILE)");
+  });
+
+  it('maps what is not a kernel error too: no code is EIO, ENFILE names the system limit', () => {
+    expect(toError(undefined, context)).toMatchObject({ code: 'EIO', message: expect.stringMatching(/: undefined \(EIO\)$/) });
+    expect(toError({ code: 5, message: 'odd' }, context)).toMatchObject({ code: 'EIO', message: expect.stringMatching(/: odd \(EIO\)$/) });
+    expect(toError({ code: 'ENFILE', message: 'too many' }, context).message).toMatch(/the system's file limit \(fs.file-max\) is reached/);
+  });
+
+  it('afterUndo keeps the class, code and errno, and says what was taken back', () => {
+    const first = toError({ code: 'EEXIST', errno: 17, message: 'exists' }, context);
+    const after = afterUndo(first, { operation: 'createVeth', sandbox: 'web-1', target: 'v0' }, 'the veth pair was deleted');
+    expect(after).toBeInstanceOf(ExistsError);
+    expect(after).toMatchObject({ code: 'EEXIST', errno: 17, operation: 'createVeth', message: 'createVeth v0 in sandbox web-1: exists; the veth pair was deleted (EEXIST)' });
+    const plain = new Error('plain');
+    expect(afterUndo(plain, context, 'x')).toBe(plain);
   });
 });

@@ -125,6 +125,20 @@ describe('routes', () => {
     await expect(host.routeTo('198.18.200.1')).rejects.toMatchObject({ code: 'ENETUNREACH', operation: 'routeTo', target: '198.18.200.1' });
   });
 
+  it('adds blackhole routes, and routes with a preferred source and a protocol, as ip shows them', async () => {
+    await hostEnd.addAddress('198.51.100.77/32');
+    const hole = await host.addRoute({ dst: '198.18.200.0/24', type: 'blackhole' });
+    expect(hole).toMatchObject({ type: 'blackhole', dst: '198.18.200.0/24' });
+    const sourced = await host.addRoute({ dst: '198.18.201.0/24', dev: hostEnd, src: '198.51.100.77', protocol: 'static' });
+    expect(sourced).toMatchObject({ src: '198.51.100.77', protocol: 'static', dev: 'veth-ar' });
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.200.0/24')).toMatchObject([{ type: 'blackhole' }]);
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.201.0/24')).toMatchObject([{ prefsrc: '198.51.100.77', protocol: 'static', dev: 'veth-ar' }]);
+    await hole.delete();
+    await sourced.delete();
+    expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.200.0/24')).toEqual([]);
+    await hostEnd.deleteAddress('198.51.100.77/32');
+  });
+
   it('validates specs before sending', async () => {
     await expect(host.addRoute({ dst: '198.51.100.7/24' })).rejects.toThrow(/host bits set; the network is 198\.51\.100\.0\/24/);
     await expect(host.addRoute({ dst: '198.51.100.0/24', via: '2001:db8::1' })).rejects.toBeInstanceOf(RangeError);

@@ -119,6 +119,18 @@ describe('bridge, macvlan, vxlan', () => {
     await br.delete();
   });
 
+  it('creates a macvlan in bridge mode by default, and a vxlan on a multicast group over a parent', async () => {
+    const [parent] = await host.createVeth('mvdef', { peer: { name: 'mvdefp' } });
+    await host.createMacvlan('mvd0', { parent });
+    const mv = ip<Array<{ linkinfo: { info_data: { mode: string } } }>>(host.name!, '-d', 'link', 'show', 'mvd0')[0];
+    expect(mv?.linkinfo.info_data.mode).toBe('bridge');
+    const vx = await host.createVxlan('vxg0', { vni: 7, port: 4789, group: '239.1.1.7', parent });
+    const shown = ip<Array<{ linkinfo: { info_data: { id: number; group: string; link: string; port: number } } }>>(host.name!, '-d', 'link', 'show', 'vxg0')[0];
+    expect(shown?.linkinfo.info_data).toMatchObject({ id: 7, group: '239.1.1.7', link: 'mvdef', port: 4789 });
+    await vx.delete();
+    await parent!.delete();
+  });
+
   it('creates a macvlan on a parent', async () => {
     const [parent] = await host.createVeth('mvparent', { peer: { name: 'mvparentp' } });
     const mv = await host.createMacvlan('mv0', { parent, mode: 'bridge' });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NetsandboxError, Route, Sandbox } from '../../lib/index.js';
+import { send } from '../../lib/request.js';
 import { ip, type IpRoute, uniqueName } from '../support/oracle.js';
 
 let sb: Sandbox;
@@ -111,10 +112,15 @@ describe('pipelined requests', () => {
 // exchange reject with the error, every later one works, and a second netlink socket was opened.
 describe('socket failures (strace fault injection)', () => {
   const script = new URL('./fixtures/socket-failure.mts', import.meta.url).pathname;
-  const run = (inject: string) => {
+  let quiet: Sandbox; // small tables: a dump is one datagram
+  beforeAll(async () => {
+    quiet = await Sandbox.create(uniqueName('sockfail'));
+  });
+  afterAll(() => quiet.destroy());
+  const run = (inject: string, mode = 'get') => {
     const log = `/tmp/netsandbox-strace-${process.pid}.log`;
     const out = execFileSync('strace', ['-f', '-qq', '-o', log, '-e', 'trace=socket,recvmsg,sendto', '-e', inject,
-      'node_modules/.bin/tsx', script, sb.name!], { encoding: 'utf8' });
+      'node_modules/.bin/tsx', script, quiet.name!, mode], { encoding: 'utf8' });
     const sockets = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('socket(AF_NETLINK')).length;
     return { ...(JSON.parse(out) as { results: string[]; after: string[] }), sockets };
   };
@@ -126,5 +132,18 @@ describe('socket failures (strace fault injection)', () => {
 
   it('a failed send fails its request only, and the socket is replaced', () => {
     expect(run('inject=sendto:error=EPERM:when=2')).toEqual({ results: ['ok', 'EPERM', 'ok', 'ok', 'ok', 'ok'], after: ['ok'], sockets: 2 });
+  });
+
+  it('a dump whose receive or send fails rejects alone, and the socket is replaced', () => {
+    // A small dump is one send and one receive.
+    expect(run('inject=recvmsg:error=ENOBUFS:when=3', 'dump')).toEqual({ results: ['ok', 'ok', 'ENOBUFS', 'ok', 'ok', 'ok'], after: ['ok'], sockets: 2 });
+    expect(run('inject=sendto:error=ENOBUFS:when=4', 'dump')).toEqual({ results: ['ok', 'ok', 'ok', 'ENOBUFS', 'ok', 'ok'], after: ['ok'], sockets: 2 });
+  });
+
+  it('a dump the kernel refuses rejects with its error and leaves the socket as it was', async () => {
+    // Strict checking: an address dump filtered by an interface that does not exist is refused.
+    const refused = await send(sb, { operation: 'addresses' }, 'addresses', { dev: 999_999 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ENODEV', operation: 'addresses' });
+    expect((await sb.routes()).length).toBeGreaterThan(0);
   });
 });

@@ -107,6 +107,15 @@ describe('namespace-wide sysctls', () => {
 
   // Where openat2 is refused (older seccomp profiles, valgrind), a component-by-component walk
   // with the same guarantees takes over; strace makes every openat2 fail with ENOSYS.
+  // The kernel may store a value other than the one written: the write is then an error, not a
+  // silent change ('01' reads back as '1').
+  it('rejects a write the kernel reads back differently with ERR_SYSCTL_MISMATCH', async () => {
+    const error = await host.sysctl.set('net.ipv4.ip_forward', '01').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SYSCTL_MISMATCH', target: 'net.ipv4.ip_forward' });
+    expect((error as Error).message).toMatch(/wrote '01' but the kernel reads back '1'/);
+    expect((await host.sysctl.apply([['net.ipv4.ip_forward', '01']]))[0]).toMatchObject({ status: 'error', code: 'ERR_SYSCTL_MISMATCH' });
+  });
+
   it('works without openat2, by a checked walk beneath /proc/sys/net', () => {
     const script = new URL('./fixtures/sysctl-walk.mts', import.meta.url).pathname;
     const run = (inject: string[]) => JSON.parse(execFileSync('strace', ['-f', '-qq', '-o', '/dev/null', ...inject,

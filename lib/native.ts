@@ -1,5 +1,7 @@
-// The native addon's shape, typed by hand (it is the contract with native/binding/), and its
-// loader. Nothing here is public API.
+// The native addon's shape (the contract with native/binding/) and its loader: the specs and
+// results by hand, beside the spec readers and result writers they mirror; which operation takes
+// and gives which comes from the operation table, in the generated lib/operations.ts. Nothing
+// here is public API.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

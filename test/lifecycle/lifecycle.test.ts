@@ -177,6 +177,9 @@ describe('many sandboxes', () => {
     expect(binding.threadNamespaceId()).toBe(statSync('/proc/self/ns/net').ino);
   });
 
+  // Under ASan (npm run test:asan) freed memory waits in a quarantine: RSS says nothing there.
+  const rssMeans = !process.env.NETSANDBOX_ASAN;
+
   it('soaks: 2,000 create/destroy cycles leave no fd, thread, mount or memory behind', async () => {
     const fds = () => readdirSync('/proc/self/fd').length;
     const mounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / nsfs /.test(l)).length;
@@ -186,15 +189,17 @@ describe('many sandboxes', () => {
       const sb = await Sandbox.create(`soak-${i % 7}`);
       await sb.destroy();
     }
-    expect(await waitFor(() => workerThreads() === before.threads)).toBe(true);
-    expect({ fds: fds(), mounts: mounts() }).toEqual({ fds: before.fds, mounts: before.mounts });
-    expect(rss() - before.rss).toBeLessThan(40);
+    // At most as many as before: sandboxes an earlier test dropped may be collected meanwhile.
+    expect(await waitFor(() => workerThreads() <= before.threads)).toBe(true);
+    expect(fds()).toBeLessThanOrEqual(before.fds);
+    expect(mounts()).toBe(before.mounts);
+    if (rssMeans) expect(rss() - before.rss).toBeLessThan(40);
     expect(await Sandbox.list()).not.toContain('soak-0');
   });
 
   // Each worker's socket has a 64 KiB receive buffer. From the worker thread's malloc arena it
   // stayed after the thread was gone (2,000 closed sandboxes kept ~120 MiB); mapped, it goes.
-  it('gives the memory of 2,000 sandboxes back when they are closed', async () => {
+  it.skipIf(!rssMeans)('gives the memory of 2,000 sandboxes back when they are closed', async () => {
     const rss = () => process.memoryUsage().rss / 2 ** 20;
     const settle = async () => { for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50)); };
     await settle();

@@ -112,6 +112,8 @@ export interface Binding {
   removeNamespaceFile(path: string): Promise<void>;
   /** The calling thread's network namespace inode. */
   threadNamespaceId(): number;
+  /** A developer build with fault hooks (npm run test:asan): tests may inject faults. */
+  faultHooks: boolean;
   codec: {
     /** The request message of an operation, outside any namespace (interfaces by index only). */
     encode<K extends keyof NativeOperations>(op: K, spec: NativeOperations[K]['spec']): Buffer;

@@ -113,6 +113,11 @@ Addon::Addon(Napi::Env env, Napi::Object exports)
   exports.Set("removeNamespaceFile", Napi::Function::New(env, RemoveNamespaceFile));
   exports.Set("threadNamespaceId", Napi::Function::New(env, ThreadNamespaceId));
   exports.Set("codec", DefineCodec(env));
+#ifdef NETSANDBOX_FAULT_HOOKS
+  exports.Set("faultHooks", true);  // a developer build: tests may inject faults
+#else
+  exports.Set("faultHooks", false);
+#endif
 }
 
 Addon::~Addon() = default;

@@ -7,7 +7,9 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
+#include <cstdlib>
 
 namespace nl {
 
@@ -21,6 +23,18 @@ constexpr time_t kReplyTimeoutSeconds =
     10;  // rtnetlink answers synchronously; this is a safety net
 
 Error ErrnoError(int code) { return Error{code, {}}; }
+
+#ifdef NETSANDBOX_FAULT_HOOKS
+// Developer builds only (npm run test:asan): NETSANDBOX_FAULT_DUMP_INTR=N makes the first N dump
+// attempts of the process count as interrupted, so tests reach the retries deterministically.
+bool FaultInterruptsDump() {
+  static std::atomic<int> left{[] {
+    const char* n = getenv("NETSANDBOX_FAULT_DUMP_INTR");
+    return n != nullptr ? atoi(n) : 0;
+  }()};
+  return left.fetch_sub(1) > 0;
+}
+#endif
 
 void SetOption(mnl_socket* sock, int level, int name, int value) {
   setsockopt(mnl_socket_get_fd(sock), level, name, &value, sizeof value);
@@ -220,6 +234,9 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
       });
     }
     if (kernel_error) return kernel_error;
+#ifdef NETSANDBOX_FAULT_HOOKS
+    if (FaultInterruptsDump()) interrupted = true;
+#endif
     if (!interrupted) return {};
     if (attempt >= tries) {
       out->partial = true;

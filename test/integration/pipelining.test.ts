@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NetsandboxError, Route, Sandbox } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
 import { send } from '../../lib/request.js';
 import { ip, type IpRoute, uniqueName } from '../support/oracle.js';
 
@@ -104,6 +105,26 @@ describe('pipelined requests', () => {
     expect(quiet.filter((a) => a.dev === 'dump0').length).toBe(3000);
     for (const r of results.filter((x) => x.partial)) expect(r.length).toBeGreaterThan(0);
     await dev!.delete();
+  });
+});
+
+// Interrupted dumps are retried five times, then returned with partial: true. The developer
+// build's fault hook interrupts the first N attempts of a process (npm run test:asan, in CI).
+describe.runIf(binding.faultHooks)('interrupted dumps (fault hook)', () => {
+  const script = new URL('./fixtures/dump-retry.mts', import.meta.url).pathname;
+  const dump = (interrupts: number) => JSON.parse(execFileSync('node_modules/.bin/tsx', [script, sb.name!],
+    { encoding: 'utf8', env: { ...process.env, NETSANDBOX_FAULT_DUMP_INTR: String(interrupts) } })) as { partial: boolean; count: number };
+
+  it('retries: four interruptions, then a complete dump', () => {
+    const complete = dump(0);
+    expect(complete.partial).toBe(false);
+    expect(dump(4)).toEqual(complete);
+  });
+
+  it('says partial after the fifth, and still returns what it read', () => {
+    const partial = dump(5);
+    expect(partial.partial).toBe(true);
+    expect(partial.count).toBeGreaterThan(0);
   });
 });
 

@@ -98,16 +98,12 @@ void OnWake(Napi::Env env, Napi::Function, Addon* addon, std::nullptr_t*) {
 }
 
 Addon::Addon(Napi::Env env, Napi::Object exports)
-    : env_(env), async_context_(env, "netsandbox"), prepare_(new uv_prepare_t) {
+    : env_(env), async_context_(env, "netsandbox"), prepare_(nullptr) {
+  // Everything that can throw comes first: an environment torn down while the addon loads (a
+  // Worker terminated then) makes N-API calls fail, and node-addon-api then deletes this object.
+  // The loop handle and the cleanup hook hold `this`, so they are set up last.
   wake_ = Wake::New(env, "netsandbox", 0, 1, this);
   wake_.Unref(env);
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  uv_prepare_init(loop, prepare_);
-  prepare_->data = this;
-  uv_prepare_start(prepare_, OnPrepare);
-  uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));  // never keeps the loop alive itself
-  napi_add_env_cleanup_hook(env, StopAll, this);
   sandbox_handle = Napi::Persistent(SandboxHandle::Define(env));
   exports.Set("SandboxHandle", sandbox_handle.Value());
   exports.Set("removeNamespaceFile", Napi::Function::New(env, RemoveNamespaceFile));
@@ -118,6 +114,14 @@ Addon::Addon(Napi::Env env, Napi::Object exports)
 #else
   exports.Set("faultHooks", false);
 #endif
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  prepare_ = new uv_prepare_t;
+  uv_prepare_init(loop, prepare_);
+  prepare_->data = this;
+  uv_prepare_start(prepare_, OnPrepare);
+  uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));  // never keeps the loop alive itself
+  napi_add_env_cleanup_hook(env, StopAll, this);
 }
 
 Addon::~Addon() = default;

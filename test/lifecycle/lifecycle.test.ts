@@ -147,7 +147,7 @@ describe('worker_threads and exit', () => {
     const result = spawnSync(process.execPath, [script, '40', uniqueName('wt-mid')], { encoding: 'utf8', timeout: 50_000 });
     expect(result.stderr).not.toMatch(/Abort|terminate called|Segmentation/);
     expect(result.signal).toBeNull();
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
   });
 
   for (const how of ['exit', 'return', 'throw']) {

@@ -1,7 +1,9 @@
 #!/bin/sh
-# clang-tidy over native/ with the checks in .clang-tidy (warnings are errors): `npm run lint`.
+# clang-format (as `npm run format:native` leaves it) and clang-tidy over native/ with the checks
+# in .clang-tidy (warnings are errors): `npm run lint`.
 set -eu
 cd "$(dirname "$0")/.."
+find native benchmarks -name '*.c' -o -name '*.cc' -o -name '*.h' | xargs clang-format --dry-run -Werror
 node_headers=$(node -p "require('path').resolve(process.execPath, '../../include/node')")
 addon_api=$(node -p "require('node-addon-api').include_dir")
 # shellcheck disable=SC2046

@@ -159,7 +159,8 @@ nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
   if (Napi::Value peer_value = f.Get("peer"); Present(peer_value)) {
     Fields peer(peer_value);
     spec.peer.name = IfName(env, peer.Str("name").value_or(""));
-    if (Napi::Value netns = peer.Get("netns"); Present(netns)) spec.peer.netns_fd = fds.Borrow(netns);
+    if (Napi::Value netns = peer.Get("netns"); Present(netns))
+      spec.peer.netns_fd = fds.Borrow(netns);
     spec.peer.mtu = peer.U32("mtu");
     spec.peer.mac = peer.Mac("mac");
   }
@@ -303,7 +304,8 @@ Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& a) {
 Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("family", FamilyNumber(r.family));
-  o.Set("dst", r.dst.empty() && r.dst_len == 0 ? std::string("default") : Prefix(r.dst, r.family, r.dst_len));
+  o.Set("dst", r.dst.empty() && r.dst_len == 0 ? std::string("default")
+                                               : Prefix(r.dst, r.family, r.dst_len));
   SetIp(o, "via", r.via);
   SetIp(o, "src", r.src);
   if (!r.from.empty()) o.Set("from", Prefix(r.from, r.family, r.from_len));

@@ -54,8 +54,9 @@ Operation Request(const char* name, int protocol, const char* spec_type, const c
 template <typename Spec>
 Operation Request(const char* name, int protocol, const char* spec_type, const char* result_type,
                   bool (*changes_links)(const Spec&), Reader<Spec> read, Builder<Spec> build) {
-  return MakeOperation<Spec, NoReply, RequestJob>(name, protocol, false, spec_type, result_type,
-                                                  read, {build, nullptr, changes_links, nullptr, nullptr});
+  return MakeOperation<Spec, NoReply, RequestJob>(
+      name, protocol, false, spec_type, result_type, read,
+      {build, nullptr, changes_links, nullptr, nullptr});
 }
 
 template <typename Spec, typename Info>

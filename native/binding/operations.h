@@ -17,9 +17,9 @@ namespace binding {
 class SandboxHandle;
 
 struct Operation {
-  const char* name;  // the SandboxHandle method and the codec's name for it
-  int protocol;      // NETLINK_ROUTE, NETLINK_NETFILTER: the worker's socket for it
-  bool dump;         // a dump runs alone and resolves to { items, partial }; else pipelined
+  const char* name;         // the SandboxHandle method and the codec's name for it
+  int protocol;             // NETLINK_ROUTE, NETLINK_NETFILTER: the worker's socket for it
+  bool dump;                // a dump runs alone and resolves to { items, partial }; else pipelined
   const char* spec_type;    // lib/native.ts's type of the argument...
   const char* result_type;  // ... and of what the promise resolves to (items, for a dump)
   // Reads the spec (a TypeError/RangeError for a wrong shape) into a job for the worker.

@@ -163,21 +163,24 @@ Napi::Value SandboxHandle::ReadDump(const Napi::CallbackInfo& info) {
   const size_t start = std::min<size_t>(info[1].As<Napi::Number>().Uint32Value(), size);
   const size_t end = std::min<size_t>(start + info[2].As<Napi::Number>().Uint32Value(), size);
   Napi::Array out = Napi::Array::New(env, end - start);
-  for (size_t i = start; i < end; i++) out.Set(static_cast<uint32_t>(i - start), items->Write(env, i));
+  for (size_t i = start; i < end; i++)
+    out.Set(static_cast<uint32_t>(i - start), items->Write(env, i));
   if (end == size) items->Clear();
   return out;
 }
 
 Napi::Value SandboxHandle::SubmitBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      !info[1].IsArray() || !info[2].IsFunction()) {
+  if (!info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsArray() ||
+      !info[2].IsFunction()) {
     throw Napi::TypeError::New(env, "submit(ops: Uint8Array, specs: unknown[], settle: Function)");
   }
   auto ops = info[0].As<Napi::Uint8Array>();
   Napi::Array specs = info[1].As<Napi::Array>();
   if (ops.ElementLength() != specs.Length()) throw Napi::RangeError::New(env, "one spec per op");
-  if (state_ != State::kOpen) throw LibraryError(env, "ERR_SANDBOX_CLOSED", "the sandbox is closed");
+  if (state_ != State::kOpen)
+    throw LibraryError(env, "ERR_SANDBOX_CLOSED", "the sandbox is closed");
   const std::vector<Operation>& table = Operations();
   auto batch = std::make_shared<Batch>();
   batch->settle = Napi::Persistent(info[2].As<Napi::Function>());

@@ -31,7 +31,8 @@ std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, LinkRe
 
 }  // namespace
 
-std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver, Error* error) {
+std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver,
+                                     Error* error) {
   return BuildAddress(RTM_NEWADDR, spec, resolver, error);
 }
 

@@ -56,8 +56,7 @@ bool IsDeadLeftover(const std::string& path) {
   struct stat file, parent;
   const bool dead = fstat(fd, &file) == 0 && stat(dir.empty() ? "/" : dir.c_str(), &parent) == 0 &&
                     S_ISREG(file.st_mode) && (file.st_mode & 07777) == 0 && file.st_size == 0 &&
-                    file.st_dev == parent.st_dev &&
-                    flock(fd, LOCK_EX | LOCK_NB) == 0;
+                    file.st_dev == parent.st_dev && flock(fd, LOCK_EX | LOCK_NB) == 0;
   close(fd);
   return dead;
 }

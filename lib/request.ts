@@ -82,8 +82,7 @@ function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error
 export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context: RequestContext, op: K,
   spec: NativeOperations[K]['spec']): Promise<NativeOperations[K]['result']> {
   return new Promise((resolve, reject) => {
-    const entry = entries.get(sandbox);
-    if (!entry) return reject(new TypeError('expected a Sandbox'));
+    const entry = entryOf(sandbox); // a throw here rejects the promise
     if (!entry.scheduled) {
       entry.scheduled = true;
       queueMicrotask(() => handOver(entry));

@@ -66,12 +66,9 @@ Worker::Worker(Completion done) : done_(std::move(done)), thread_([this] { Loop(
 Worker::~Worker() { Abandon(); }
 
 void Worker::Submit(std::unique_ptr<Job> job) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(job));
-    queued_.store(queue_.size(), std::memory_order_release);
-  }
-  wake_.notify_one();
+  std::vector<std::unique_ptr<Job>> one;
+  one.push_back(std::move(job));
+  SubmitAll(std::move(one));
 }
 
 void Worker::SubmitAll(std::vector<std::unique_ptr<Job>> jobs) {

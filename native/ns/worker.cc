@@ -74,10 +74,19 @@ void Worker::Submit(std::unique_ptr<Job> job) {
 void Worker::SubmitAll(std::vector<std::unique_ptr<Job>> jobs) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto& job : jobs) queue_.push_back(std::move(job));
-    queued_.store(queue_.size(), std::memory_order_release);
+    if (!stopped_) {
+      for (auto& job : jobs) queue_.push_back(std::move(job));
+      queued_.store(queue_.size(), std::memory_order_release);
+      jobs.clear();
+    }
   }
-  wake_.notify_one();
+  if (jobs.empty()) {
+    wake_.notify_one();
+  } else {
+    // A failed entry stops the thread before the JS thread hears of it: a close() made in between
+    // must still settle.
+    Cancel(std::move(jobs));
+  }
 }
 
 void Worker::Abandon() {
@@ -154,16 +163,21 @@ void Worker::FinishLeftovers(std::deque<std::unique_ptr<Job>>& jobs) {
   std::vector<std::unique_ptr<Job>> rest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    stopped_ = true;
     for (auto& job : jobs) rest.push_back(std::move(job));
     for (auto& job : queue_) rest.push_back(std::move(job));
     queue_.clear();
     queued_.store(0, std::memory_order_relaxed);
   }
   jobs.clear();
-  for (auto& job : rest) {
+  Cancel(std::move(rest));
+}
+
+void Worker::Cancel(std::vector<std::unique_ptr<Job>> jobs) {
+  for (auto& job : jobs) {
     if (!job->stops_worker) job->error = nl::Error{ECANCELED, "the sandbox is closed"};
   }
-  if (!rest.empty()) done_(std::move(rest));
+  if (!jobs.empty()) done_(std::move(jobs));
 }
 
 void Worker::RunPipelined(std::deque<std::unique_ptr<Job>>& jobs) {

@@ -75,7 +75,8 @@ class Job {
 
 class Worker {
  public:
-  // Called on the worker thread with each group of finished jobs, in submission order.
+  // Called with each group of finished jobs, in submission order: on the worker thread, or on
+  // the submitting thread for jobs submitted after the worker stopped (they are cancelled).
   using Completion = std::function<void(std::vector<std::unique_ptr<Job>>)>;
 
   // JS thread. Starts the thread; the first job submitted must enter the namespace.
@@ -85,7 +86,8 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // JS thread. Queues jobs; jobs run in submission order.
+  // JS thread. Queues jobs; jobs run in submission order. Once the worker has stopped they are
+  // cancelled at once.
   void Submit(std::unique_ptr<Job> job);
   void SubmitAll(std::vector<std::unique_ptr<Job>> jobs);
   // JS thread. Stops after the job that is running now, dropping queued jobs, and joins.
@@ -94,9 +96,11 @@ class Worker {
  private:
   void Loop();         // worker thread
   void SpinForWork();  // worker thread
-  // Worker thread, when it stops: jobs still queued finish with ECANCELED (a close job just
-  // finishes), so no promise waits forever.
+  // Worker thread, when it stops: marks the worker stopped and cancels what is queued.
   void FinishLeftovers(std::deque<std::unique_ptr<Job>>& jobs);
+  // The one cancel policy, for jobs queued when the worker stopped and jobs submitted after: they
+  // finish with ECANCELED (a close job just finishes), so no promise waits forever.
+  void Cancel(std::vector<std::unique_ptr<Job>> jobs);
   // Worker thread: runs one group of pipelined jobs taken from the front of `jobs`.
   void RunPipelined(std::deque<std::unique_ptr<Job>>& jobs);
 
@@ -106,6 +110,7 @@ class Worker {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
   std::atomic<bool> abandoned_{false};
+  bool stopped_ = false;  // guarded by mutex_: the thread has left its loop (closed, or not entered)
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock (for spinning)
   unsigned spin_skip_ = 0;         // worker thread: idle periods left without spinning
   std::thread thread_;

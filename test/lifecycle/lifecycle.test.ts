@@ -73,6 +73,21 @@ describe('the native handle', () => {
     await closing;
   });
 
+  it('close() after a failed enter() finished on the worker, before the JS thread heard, settles', async () => {
+    // The busy wait keeps the JS thread from hearing of the failure: the worker has exited when
+    // close() is called, and the handle still thinks it is entering.
+    await using existing = await Sandbox.create(uniqueName('close-gap'));
+    for (let i = 0; i < 20; i++) {
+      const h = new binding.SandboxHandle();
+      const entering = h.enter({ create: true, dir: '/run/netns', name: existing.name! });
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      const closing = h.close();
+      await expect(entering).rejects.toMatchObject({ code: 'EEXIST' });
+      await expect(Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(r, 2000, 'unsettled'))])).resolves.toBe('closed');
+    }
+  });
+
   it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
     const h = new binding.SandboxHandle();
     const results = await Promise.allSettled(Array.from({ length: 1000 }, () => dumpLinks(h)));

@@ -110,7 +110,7 @@ class Worker {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
   std::atomic<bool> abandoned_{false};
-  bool stopped_ = false;  // guarded by mutex_: the thread has left its loop (closed, or not entered)
+  bool stopped_ = false;  // guarded by mutex_: the thread left its loop (closed, or not entered)
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock (for spinning)
   unsigned spin_skip_ = 0;         // worker thread: idle periods left without spinning
   std::thread thread_;

@@ -13,12 +13,12 @@ export default defineConfig({
       thresholds: { lines: 95, branches: 90 },
     },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/support/gcov-exit.ts'] } },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          setupFiles: ['test/support/namespace-guard.ts'],
+          setupFiles: ['test/support/gcov-exit.ts', 'test/support/namespace-guard.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'lifecycle',
           include: ['test/lifecycle/**/*.test.ts'],
-          setupFiles: ['test/support/namespace-guard.ts'],
+          setupFiles: ['test/support/gcov-exit.ts', 'test/support/namespace-guard.ts'],
           testTimeout: 60_000,
         },
       },

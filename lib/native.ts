@@ -127,4 +127,6 @@ const require = createRequire(import.meta.url);
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-export const binding = load(packageRoot) as Binding;
+// NETSANDBOX_ADDON names a developer build (CMakeLists.txt, e.g. with sanitizers) to load instead.
+const developerAddon = process.env.NETSANDBOX_ADDON;
+export const binding = (developerAddon ? require(developerAddon) : load(packageRoot)) as Binding;

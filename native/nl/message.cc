@@ -171,92 +171,100 @@ bool AttributeTable::Bytes(uint16_t type, std::vector<uint8_t>* out) const {
   return true;
 }
 
+namespace {
+
+struct ErrnoEntry {
+  int code;
+  const char* name;
+};
+
+// Our own table: strerrorname_np needs glibc 2.32, and musl has none.
+constexpr ErrnoEntry kErrnoNames[] = {
+    {EPERM, "EPERM"},
+    {ENOENT, "ENOENT"},
+    {ESRCH, "ESRCH"},
+    {EINTR, "EINTR"},
+    {EIO, "EIO"},
+    {ENXIO, "ENXIO"},
+    {E2BIG, "E2BIG"},
+    {ENOEXEC, "ENOEXEC"},
+    {EBADF, "EBADF"},
+    {ECHILD, "ECHILD"},
+    {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},
+    {EACCES, "EACCES"},
+    {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},
+    {EEXIST, "EEXIST"},
+    {EXDEV, "EXDEV"},
+    {ENODEV, "ENODEV"},
+    {ENOTDIR, "ENOTDIR"},
+    {EISDIR, "EISDIR"},
+    {EINVAL, "EINVAL"},
+    {ENFILE, "ENFILE"},
+    {EMFILE, "EMFILE"},
+    {ENOTTY, "ENOTTY"},
+    {EFBIG, "EFBIG"},
+    {ENOSPC, "ENOSPC"},
+    {ESPIPE, "ESPIPE"},
+    {EROFS, "EROFS"},
+    {EMLINK, "EMLINK"},
+    {EPIPE, "EPIPE"},
+    {EDOM, "EDOM"},
+    {ERANGE, "ERANGE"},
+    {EDEADLK, "EDEADLK"},
+    {ENAMETOOLONG, "ENAMETOOLONG"},
+    {ENOLCK, "ENOLCK"},
+    {ENOSYS, "ENOSYS"},
+    {ENOTEMPTY, "ENOTEMPTY"},
+    {ELOOP, "ELOOP"},
+    {ENOMSG, "ENOMSG"},
+    {EBADMSG, "EBADMSG"},
+    {EOVERFLOW, "EOVERFLOW"},
+    {EILSEQ, "EILSEQ"},
+    {ENOTSOCK, "ENOTSOCK"},
+    {EMSGSIZE, "EMSGSIZE"},
+    {EPROTOTYPE, "EPROTOTYPE"},
+    {ENOPROTOOPT, "ENOPROTOOPT"},
+    {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+    {EOPNOTSUPP, "EOPNOTSUPP"},
+    {EAFNOSUPPORT, "EAFNOSUPPORT"},
+    {EADDRINUSE, "EADDRINUSE"},
+    {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+    {ENETDOWN, "ENETDOWN"},
+    {ENETUNREACH, "ENETUNREACH"},
+    {ECONNABORTED, "ECONNABORTED"},
+    {ECONNRESET, "ECONNRESET"},
+    {ENOBUFS, "ENOBUFS"},
+    {EISCONN, "EISCONN"},
+    {ENOTCONN, "ENOTCONN"},
+    {ETIMEDOUT, "ETIMEDOUT"},
+    {ECONNREFUSED, "ECONNREFUSED"},
+    {EHOSTDOWN, "EHOSTDOWN"},
+    {EHOSTUNREACH, "EHOSTUNREACH"},
+    {EALREADY, "EALREADY"},
+    {EINPROGRESS, "EINPROGRESS"},
+    {ECANCELED, "ECANCELED"},
+    {ENODATA, "ENODATA"},
+    {ENOLINK, "ENOLINK"},
+    {EPROTO, "EPROTO"},
+    {ENOKEY, "ENOKEY"},
+    {EKEYREJECTED, "EKEYREJECTED"},
+    {ERFKILL, "ERFKILL"},
+    {EOWNERDEAD, "EOWNERDEAD"},
+    {ENOMEDIUM, "ENOMEDIUM"},
+    {ENOTUNIQ, "ENOTUNIQ"},
+    {EREMOTEIO, "EREMOTEIO"},
+    {ETIME, "ETIME"},
+};
+
+}  // namespace
+
 std::string ErrnoName(int code) {
-  // Our own table: strerrorname_np needs glibc 2.32, and musl has none.
-  switch (code) {
-#define ERRNO(name) \
-  case name:        \
-    return #name;
-    ERRNO(EPERM)
-    ERRNO(ENOENT)
-    ERRNO(ESRCH)
-    ERRNO(EINTR)
-    ERRNO(EIO)
-    ERRNO(ENXIO)
-    ERRNO(E2BIG)
-    ERRNO(ENOEXEC)
-    ERRNO(EBADF)
-    ERRNO(ECHILD)
-    ERRNO(EAGAIN)
-    ERRNO(ENOMEM)
-    ERRNO(EACCES)
-    ERRNO(EFAULT)
-    ERRNO(EBUSY)
-    ERRNO(EEXIST)
-    ERRNO(EXDEV)
-    ERRNO(ENODEV)
-    ERRNO(ENOTDIR)
-    ERRNO(EISDIR)
-    ERRNO(EINVAL)
-    ERRNO(ENFILE)
-    ERRNO(EMFILE)
-    ERRNO(ENOTTY)
-    ERRNO(EFBIG)
-    ERRNO(ENOSPC)
-    ERRNO(ESPIPE)
-    ERRNO(EROFS)
-    ERRNO(EMLINK)
-    ERRNO(EPIPE)
-    ERRNO(EDOM)
-    ERRNO(ERANGE)
-    ERRNO(EDEADLK)
-    ERRNO(ENAMETOOLONG)
-    ERRNO(ENOLCK)
-    ERRNO(ENOSYS)
-    ERRNO(ENOTEMPTY)
-    ERRNO(ELOOP)
-    ERRNO(ENOMSG)
-    ERRNO(EBADMSG)
-    ERRNO(EOVERFLOW)
-    ERRNO(EILSEQ)
-    ERRNO(ENOTSOCK)
-    ERRNO(EMSGSIZE)
-    ERRNO(EPROTOTYPE)
-    ERRNO(ENOPROTOOPT)
-    ERRNO(EPROTONOSUPPORT)
-    ERRNO(EOPNOTSUPP)
-    ERRNO(EAFNOSUPPORT)
-    ERRNO(EADDRINUSE)
-    ERRNO(EADDRNOTAVAIL)
-    ERRNO(ENETDOWN)
-    ERRNO(ENETUNREACH)
-    ERRNO(ECONNABORTED)
-    ERRNO(ECONNRESET)
-    ERRNO(ENOBUFS)
-    ERRNO(EISCONN)
-    ERRNO(ENOTCONN)
-    ERRNO(ETIMEDOUT)
-    ERRNO(ECONNREFUSED)
-    ERRNO(EHOSTDOWN)
-    ERRNO(EHOSTUNREACH)
-    ERRNO(EALREADY)
-    ERRNO(EINPROGRESS)
-    ERRNO(ECANCELED)
-    ERRNO(ENODATA)
-    ERRNO(ENOLINK)
-    ERRNO(EPROTO)
-    ERRNO(ENOKEY)
-    ERRNO(EKEYREJECTED)
-    ERRNO(ERFKILL)
-    ERRNO(EOWNERDEAD)
-    ERRNO(ENOMEDIUM)
-    ERRNO(ENOTUNIQ)
-    ERRNO(EREMOTEIO)
-    ERRNO(ETIME)
-#undef ERRNO
-    default:
-      return "E" + std::to_string(code);
+  for (const ErrnoEntry& e : kErrnoNames) {
+    if (e.code == code) return e.name;
   }
+  return "E" + std::to_string(code);
 }
 
 }  // namespace nl

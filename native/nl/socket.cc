@@ -18,7 +18,6 @@ namespace {
 constexpr int kReceiveBufferBytes = 4 << 20;    // room for the ACKs and echoes of a full batch
 constexpr size_t kReplyBytesPerRequest = 4096;  // conservative skb truesize of an ACK + an echo
 constexpr size_t kMaxBatch = 256;
-constexpr size_t kDatagramBytes = 64 << 10;  // >= 32 KiB, the kernel's largest dump datagram
 constexpr time_t kReplyTimeoutSeconds =
     10;  // rtnetlink answers synchronously; this is a safety net
 
@@ -91,7 +90,23 @@ Error ParseAck(const nlmsghdr* nlh) {
   return result;
 }
 
-std::unique_ptr<Socket> Socket::Open(int protocol, Error* error) {
+Error ParseDone(const nlmsghdr* nlh) {
+  const size_t payload = mnl_nlmsg_get_payload_len(nlh);
+  if (payload < sizeof(int)) return {};
+  const auto* data = static_cast<const uint8_t*>(mnl_nlmsg_get_payload(nlh));
+  int status;
+  memcpy(&status, data, sizeof status);
+  if (status >= 0) return {};
+  Error result{status == INT_MIN ? EINVAL : -status, {}};
+  if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && payload > sizeof(int)) {
+    AttributeTable tlvs(NLMSGERR_ATTR_MAX);
+    tlvs.ParsePayload(data + sizeof(int), payload - sizeof(int));
+    result.from_kernel = tlvs.String(NLMSGERR_ATTR_MSG, &result.message);
+  }
+  return result;
+}
+
+std::unique_ptr<Socket> Socket::Open(int protocol, Error* error, size_t datagram_bytes) {
   mnl_socket* sock = mnl_socket_open2(protocol, SOCK_CLOEXEC);
   if (sock == nullptr) {
     *error = ErrnoError(errno);
@@ -117,7 +132,7 @@ std::unique_ptr<Socket> Socket::Open(int protocol, Error* error) {
   }
   size_t batch =
       std::clamp<size_t>(static_cast<size_t>(rcvbuf) / kReplyBytesPerRequest, 8, kMaxBatch);
-  std::unique_ptr<Socket> socket(new Socket(sock, batch));
+  std::unique_ptr<Socket> socket(new Socket(sock, batch, datagram_bytes));
   if (socket->rx_.data() == nullptr) {
     *error = ErrnoError(ENOMEM);
     return nullptr;
@@ -125,12 +140,12 @@ std::unique_ptr<Socket> Socket::Open(int protocol, Error* error) {
   return socket;
 }
 
-Socket::Socket(mnl_socket* sock, size_t max_batch)
+Socket::Socket(mnl_socket* sock, size_t max_batch, size_t datagram_bytes)
     : sock_(sock),
       portid_(mnl_socket_get_portid(sock)),
       next_seq_(1),
       max_batch_(max_batch),
-      rx_(kDatagramBytes) {}
+      rx_(datagram_bytes) {}
 
 Socket::~Socket() { mnl_socket_close(sock_); }
 
@@ -220,10 +235,7 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
         if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
         if (nlh->nlmsg_type == NLMSG_DONE) {
           // DONE carries the dump's final status as an int, then possibly extack TLVs.
-          if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-            int status = *static_cast<const int*>(mnl_nlmsg_get_payload(nlh));
-            if (status < 0) kernel_error.code = status == INT_MIN ? EINVAL : -status;
-          }
+          kernel_error = ParseDone(nlh);
           done = true;
         } else if (nlh->nlmsg_type == NLMSG_ERROR) {
           kernel_error = ParseAck(nlh);

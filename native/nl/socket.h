@@ -46,9 +46,14 @@ class MappedBuffer {
 
 class Socket {
  public:
+  // >= 32 KiB, the kernel's largest dump datagram: nothing it sends is truncated.
+  static constexpr size_t kDatagramBytes = 64 << 10;
+
   // Opens a socket of `protocol` (NETLINK_ROUTE, NETLINK_NETFILTER) in the calling thread's
-  // network namespace. Returns nullptr and sets *error on failure.
-  static std::unique_ptr<Socket> Open(int protocol, Error* error);
+  // network namespace. Returns nullptr and sets *error on failure. A smaller receive buffer
+  // (tests only) makes the kernel truncate datagrams, which fails the exchange with EMSGSIZE.
+  static std::unique_ptr<Socket> Open(int protocol, Error* error,
+                                      size_t datagram_bytes = kDatagramBytes);
   ~Socket();
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
@@ -69,7 +74,7 @@ class Socket {
              int tries = 5);
 
  private:
-  Socket(mnl_socket* sock, size_t max_batch);
+  Socket(mnl_socket* sock, size_t max_batch, size_t datagram_bytes);
   // Receives one datagram into rx_; returns its length or -errno.
   ssize_t Receive();
 
@@ -83,5 +88,7 @@ class Socket {
 
 // Reads an NLMSG_ERROR message: its errno (positive, 0 for an ACK) and extack text.
 Error ParseAck(const nlmsghdr* nlh);
+// Reads a dump's NLMSG_DONE: the dump's final status (an int, negative errno) and extack text.
+Error ParseDone(const nlmsghdr* nlh);
 
 }  // namespace nl

@@ -88,6 +88,23 @@ describe('the native handle', () => {
     }
   });
 
+  it('a spec the addon cannot read fails in its own slot of the batch, in order', async () => {
+    await using sb = await Sandbox.create(uniqueName('bad-spec'));
+    const h = new binding.SandboxHandle();
+    await h.enter({ path: sb.path });
+    const ops = Uint8Array.of(operationIndex.links, operationIndex.addRoute, 250, operationIndex.links);
+    const outcomes = await new Promise<unknown[]>((resolve) => {
+      const all: unknown[] = [];
+      h.submit(ops, [{}, { family: 4, dst: 7 }, {}, {}], (first, some) => {
+        all.splice(first, some.length, ...some);
+        if (all.filter((o) => o !== undefined).length === ops.length) resolve(all);
+      });
+    });
+    expect(outcomes.map((o) => (o instanceof Error ? o.name : 'ok'))).toEqual(['ok', 'TypeError', 'RangeError', 'ok']);
+    expect((outcomes[2] as Error).message).toBe('no such operation');
+    await h.close();
+  });
+
   it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
     const h = new binding.SandboxHandle();
     const results = await Promise.allSettled(Array.from({ length: 1000 }, () => dumpLinks(h)));

@@ -1,17 +1,19 @@
 #!/bin/sh
-# CI's short fuzz run: builds both targets, replays the regressions, then fuzzes each for
-# FUZZ_SECONDS (default 20) from the checked-in seeds, in a scratch directory (the seeds are not
-# written to). Fails on any crash or failed check.
+# CI's short fuzz run: builds both targets (CMakeLists.txt, clang, ASan + UBSan) in a scratch
+# directory, replays the regressions, then fuzzes each for FUZZ_SECONDS (default 20) from the
+# checked-in seeds (which are not written to). Fails on any crash or failed check.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sh "$here/build.sh" "$work/bin"
+CXX=clang++ cmake -S "$root" -B "$work/build" -DSANITIZE=address,undefined >/dev/null
+cmake --build "$work/build" --parallel 2 --target decode_fuzzer roundtrip_fuzzer >/dev/null
 cd "$work"
 for target in decode roundtrip; do
-  "$work/bin/${target}_fuzzer" -runs=0 "$here/regressions"
+  "$work/build/${target}_fuzzer" -runs=0 "$here/regressions"
   mkdir -p "corpus-$target"
-  "$work/bin/${target}_fuzzer" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
+  "$work/build/${target}_fuzzer" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
     "corpus-$target" "$here/corpus/$target" 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|ERROR|failed' || true
   if ls crash-* leak-* timeout-* >/dev/null 2>&1; then
     echo "netsandbox: ${target}_fuzzer found a failing input" >&2

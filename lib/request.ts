@@ -3,8 +3,9 @@
 // this module, never each other at run time (`npm run lint:cycles` keeps it so).
 //
 // Netlink requests made in one turn of the event loop are queued here and handed to the
-// sandbox's worker together, with one crossing into the addon (submit); their outcomes come back
-// once per worker delivery. Every other call on the handle (sysctls, close) first hands over
+// sandbox's worker together, with one crossing into the addon (submit), 256 at a time while a
+// caller keeps queuing (so the worker overlaps the caller's loop); their outcomes come back once
+// per worker delivery. Every other call on the handle (sysctls, close) first hands over
 // what is queued, so no request overtakes one made before it. Main thread only.
 import { toError } from './errors.js';
 import type { Interface } from './interface.js';
@@ -37,6 +38,12 @@ interface Entry {
  * breathes between chunks (a 5,000-route Promise.all would block it for ~15 ms at once).
  */
 const SUBMIT_CHUNK = 1000;
+
+/**
+ * A caller that queues many requests in one synchronous loop hands them over in groups of this
+ * many as it goes, so the worker starts on the first while JS validates the rest.
+ */
+const EARLY_FLUSH = 256;
 
 const entries = new WeakMap<Sandbox, Entry>();
 
@@ -90,6 +97,7 @@ export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context
     entry.ops.push(operationIndex[op]);
     entry.specs.push(spec);
     entry.slots.push({ resolve: resolve as (value: unknown) => void, reject, sandbox, context });
+    if (entry.ops.length >= EARLY_FLUSH) flush(entry);
   });
 }
 

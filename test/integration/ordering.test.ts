@@ -1,7 +1,8 @@
 // Requests made in one turn of the event loop go to the worker together (lib/request.ts), but
 // every request on a sandbox still takes effect in submission order: none overtakes a queued one,
 // whatever its kind. Each test issues its requests without awaiting in between, so they share a
-// batch (or a batch and a direct call), and checks an effect only the right order gives.
+// batch (or a batch and a direct call; more than 256 are handed over in several as they are
+// queued), and checks an effect only the right order gives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Sandbox } from '../../lib/index.js';

@@ -9,6 +9,7 @@
         "native/nl/address.cc",
         "native/nl/route.cc",
         "native/nl/neighbor.cc",
+        "native/nl/conntrack.cc",
         "native/ns/namespace.cc",
         "native/ns/sysctl.cc",
         "native/ns/worker.cc",

@@ -21,6 +21,8 @@ import { renderChart } from './chart.js';
 const execFile = promisify(execFileCallback);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const quick = process.argv.includes('--quick');
+// --only=KEY runs the cases whose key starts with KEY (e.g. --only=route6), writes nothing.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const SIZES = quick ? [100] : [500, 5000];
 const REPS = 5; // measured repetitions, after one warm-up
 const SPAWN_CAP = 500; // per-process variants run at most this many operations (their per-op cost is flat)
@@ -558,6 +560,7 @@ async function main(): Promise<void> {
       const n = def.fixedN ?? Math.min(size, def.maxN ?? size);
       const id = `${def.key}@${n}`;
       if (results[id]) continue; // capped and fixed-size cases measure once
+      if (only !== undefined && !def.key.startsWith(only)) continue;
       labels[id] = def.label?.(n) ?? `${def.name} (N=${n.toLocaleString('en-US')})`;
       results[id] = {};
       const shared = def.shared ? await def.setup(n) : undefined;
@@ -587,6 +590,10 @@ async function main(): Promise<void> {
     quick,
   };
   const ratios = ratiosOf(results);
+  if (only !== undefined) {
+    console.log(ratios.map((r) => `${r.what}: ${r.value.toFixed(2)} (${r.target})`).join('\n'));
+    return;
+  }
   const dir = join(here, 'results');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, quick ? 'quick' : 'latest');

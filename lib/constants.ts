@@ -34,3 +34,18 @@ export const linkKindConfig: Record<string, string> = {
   veth: 'CONFIG_VETH', bridge: 'CONFIG_BRIDGE', macvlan: 'CONFIG_MACVLAN', vxlan: 'CONFIG_VXLAN',
   dummy: 'CONFIG_DUMMY', vlan: 'CONFIG_VLAN_8021Q',
 };
+
+// Conntrack: IP protocols by the names conntrack-tools uses, the IPS_* status bits and TCP states.
+export const ipProtocols: Record<string, number> = {
+  icmp: 1, tcp: 6, udp: 17, dccp: 33, gre: 47, icmpv6: 58, sctp: 132, udplite: 136,
+};
+export const conntrackStatus: Record<string, number> = {
+  EXPECTED: 1 << 0, SEEN_REPLY: 1 << 1, ASSURED: 1 << 2, CONFIRMED: 1 << 3, SRC_NAT: 1 << 4,
+  DST_NAT: 1 << 5, SEQ_ADJUST: 1 << 6, SRC_NAT_DONE: 1 << 7, DST_NAT_DONE: 1 << 8, DYING: 1 << 9,
+  FIXED_TIMEOUT: 1 << 10, TEMPLATE: 1 << 11, NAT_CLASH: 1 << 12, HELPER: 1 << 13, OFFLOAD: 1 << 14,
+  HW_OFFLOAD: 1 << 15,
+};
+export const tcpStates: Record<string, number> = {
+  NONE: 0, SYN_SENT: 1, SYN_RECV: 2, ESTABLISHED: 3, FIN_WAIT: 4, CLOSE_WAIT: 5, LAST_ACK: 6,
+  TIME_WAIT: 7, CLOSE: 8, SYN_SENT2: 9,
+};

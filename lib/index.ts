@@ -10,3 +10,8 @@ export { NetsandboxError, NotFoundError, ExistsError, PermissionError, Unsupport
 export type { Family } from './validate.js';
 export { sysctlProfiles, SandboxSysctl, InterfaceSysctl } from './sysctl.js';
 export type { SysctlChange, SysctlApplyResult, SysctlEntries, SysctlSnapshot, SysctlStatus, SysctlValue } from './sysctl.js';
+export { SandboxConntrack } from './conntrack.js';
+export type {
+  ConntrackDeleteResult, ConntrackEntry, ConntrackFilter, ConntrackProtocol, ConntrackTuple, NewConntrackEntry, StaleUdpResult,
+  UdpService,
+} from './conntrack.js';

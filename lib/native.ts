@@ -77,6 +77,22 @@ export interface NativeNeighborSpec {
 
 export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }
 
+// Conntrack (ctnetlink). Addresses are of the entry's family; numbers as the kernel has them.
+export interface NativeConntrackTuple {
+  src: string; dst: string; srcPort?: number; dstPort?: number; icmpType?: number; icmpCode?: number; icmpId?: number;
+}
+
+export interface NativeConntrackEntry {
+  family: 4 | 6; protocol: number; original: NativeConntrackTuple; reply: NativeConntrackTuple;
+  timeout?: number; mark?: number; zone?: number; status: number; tcpState?: number; id?: number;
+}
+
+/** A dump's kernel-side filter (tuple fields only with a family; callers match again). */
+export interface NativeConntrackFilter {
+  family?: 4 | 6; mark?: number; zone?: number; protocol?: number;
+  original?: Partial<NativeConntrackTuple>; reply?: Partial<NativeConntrackTuple>;
+}
+
 /** One sysctl read or write: the value read back, or the error. */
 export interface NativeSysctlResult {
   previous?: string; value?: string; changed?: boolean;

@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -35,6 +35,16 @@ export interface NativeOperations {
   addNeighbor: { spec: NativeNeighborSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
   deleteNeighbor: { spec: NativeNeighborSpec; result: void };
+  /** dump, alone on its socket; NETLINK_NETFILTER */
+  conntrack: { spec: NativeConntrackFilter; result: Dump<NativeConntrackEntry> };
+  /** pipelined; NETLINK_NETFILTER */
+  createConntrack: { spec: NativeConntrackEntry; result: void };
+  /** pipelined; NETLINK_NETFILTER */
+  deleteConntrack: { spec: NativeConntrackEntry; result: void };
+  /** pipelined; NETLINK_NETFILTER */
+  flushConntrack: { spec: NativeConntrackFilter; result: void };
+  /** pipelined; NETLINK_NETFILTER */
+  countConntrack: { spec: NativeConntrackFilter; result: number };
 }
 
 /** Each operation's row in the table: what SandboxHandle.submit() takes. */
@@ -55,4 +65,9 @@ export const operationIndex: { readonly [K in keyof NativeOperations]: number } 
   neighbors: 13,
   addNeighbor: 14,
   deleteNeighbor: 15,
+  conntrack: 16,
+  createConntrack: 17,
+  deleteConntrack: 18,
+  flushConntrack: 19,
+  countConntrack: 20,
 };

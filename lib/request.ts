@@ -30,6 +30,7 @@ interface Entry {
   specs: unknown[];
   slots: Slot[];
   scheduled: boolean; // a hand-over is due (a microtask, or the next turn for the rest)
+  early: number; // requests handed over early in this turn (see EARLY_FLUSH)
 }
 
 /**
@@ -41,7 +42,8 @@ const SUBMIT_CHUNK = 1000;
 
 /**
  * A caller that queues many requests in one synchronous loop hands them over in groups of this
- * many as it goes, so the worker starts on the first while JS validates the rest.
+ * many as it goes, so the worker starts on the first while JS validates the rest (up to
+ * SUBMIT_CHUNK per turn, which bounds the loop's stall).
  */
 const EARLY_FLUSH = 256;
 
@@ -49,7 +51,7 @@ const entries = new WeakMap<Sandbox, Entry>();
 
 /** Called once by the Sandbox constructor: the handle is reachable only through here. */
 export function registerSandbox(sandbox: Sandbox, handle: NativeSandboxHandle): void {
-  entries.set(sandbox, { handle, ops: [], specs: [], slots: [], scheduled: false });
+  entries.set(sandbox, { handle, ops: [], specs: [], slots: [], scheduled: false, early: 0 });
 }
 
 function entryOf(sandbox: Sandbox): Entry {
@@ -97,14 +99,18 @@ export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context
     entry.ops.push(operationIndex[op]);
     entry.specs.push(spec);
     entry.slots.push({ resolve: resolve as (value: unknown) => void, reject, sandbox, context });
-    if (entry.ops.length >= EARLY_FLUSH) flush(entry);
+    if (entry.ops.length >= EARLY_FLUSH && entry.early < SUBMIT_CHUNK) {
+      entry.early += entry.ops.length;
+      flush(entry);
+    }
   });
 }
 
 /** The scheduled hand-over: a chunk now, the rest in the next turn. */
 function handOver(entry: Entry): void {
   entry.scheduled = false;
-  flush(entry, SUBMIT_CHUNK);
+  flush(entry, Math.max(0, SUBMIT_CHUNK - entry.early));
+  entry.early = 0;
   if (entry.ops.length > 0) {
     entry.scheduled = true;
     setImmediate(handOver, entry);
@@ -134,6 +140,13 @@ function flush(entry: Entry, max = Infinity): void {
   } catch (error) { // closed: nothing was queued
     for (const slot of slots) slot.reject(typed(error, slot.sandbox, slot.context));
   }
+}
+
+/** A list that may be incomplete: the kernel kept interrupting the dump (NLM_F_DUMP_INTR). */
+export type Listing<T> = T[] & { partial: boolean };
+
+export function listing<T>(items: T[], partial: boolean): Listing<T> {
+  return Object.assign(items, { partial });
 }
 
 type DumpOperation = { [K in keyof NativeOperations]: NativeOperations[K]['result'] extends Dump<unknown> ? K : never }[keyof NativeOperations];

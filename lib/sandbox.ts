@@ -2,10 +2,11 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
+import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, toError } from './errors.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
-import { dump, handleOf, label, linkRef, registerSandbox, request, send } from './request.js';
+import { dump, handleOf, label, linkRef, type Listing, listing, registerSandbox, request, send } from './request.js';
 import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
@@ -14,8 +15,7 @@ import {
 
 export const DEFAULT_BASE_PATH = '/run/netns';
 
-/** A list that may be incomplete: the kernel kept interrupting the dump (NLM_F_DUMP_INTR). */
-export type Listing<T> = T[] & { partial: boolean };
+export type { Listing } from './request.js';
 
 export interface CreateOptions {
   /** Where the namespace is bind-mounted, as `ip netns add` does in /run/netns. */
@@ -75,9 +75,6 @@ export interface FdbEntry {
   state: string[];
 }
 
-function listing<T>(items: T[], partial: boolean): Listing<T> {
-  return Object.assign(items, { partial });
-}
 
 /**
  * A network namespace, driven through its own worker thread. Requests on one sandbox run in
@@ -92,6 +89,8 @@ export class Sandbox implements AsyncDisposable {
   readonly id: number;
   /** Namespace-wide net.* sysctls, read and written inside this namespace. */
   readonly sysctl: SandboxSysctl;
+  /** The namespace's connection tracking table (ctnetlink). */
+  readonly conntrack: SandboxConntrack;
   /** What destroy() and disposal remove: the bind mount, if there is one. */
   readonly #persisted: boolean;
   /** Whether this object made the namespace (disposal destroys only those). */
@@ -107,6 +106,7 @@ export class Sandbox implements AsyncDisposable {
     this.#created = created;
     registerSandbox(this, handle);
     this.sysctl = new SandboxSysctl(this);
+    this.conntrack = new SandboxConntrack(this);
   }
 
   /** Like `ip netns add NAME`: a new namespace, bind-mounted at basePath/NAME, with lo up. */

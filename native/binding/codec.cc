@@ -75,7 +75,8 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
     if (TryDecode(env, nlh, "link", out, resolver, nl::ParseLink, WriteLink) ||
         TryDecode(env, nlh, "address", out, resolver, nl::ParseAddress, WriteAddress) ||
         TryDecode(env, nlh, "route", out, resolver, nl::ParseRoute, WriteRoute) ||
-        TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor)) {
+        TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor) ||
+        TryDecode(env, nlh, "conntrack", out, resolver, nl::ParseConntrack, WriteConntrack)) {
       return;
     }
     Napi::Object o = Napi::Object::New(env);

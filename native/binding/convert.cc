@@ -48,6 +48,14 @@ class Fields {
     if (!Present(v)) return std::nullopt;
     return binding::U32(v, key, max);
   }
+  std::optional<uint16_t> U16(const char* key) const {
+    std::optional<uint32_t> v = U32(key, UINT16_MAX);
+    return v ? std::optional<uint16_t>(static_cast<uint16_t>(*v)) : std::nullopt;
+  }
+  std::optional<uint8_t> U8(const char* key) const {
+    std::optional<uint32_t> v = U32(key, UINT8_MAX);
+    return v ? std::optional<uint8_t>(static_cast<uint8_t>(*v)) : std::nullopt;
+  }
   std::optional<std::string> Str(const char* key) const {
     Napi::Value v = o_.Get(key);
     if (!Present(v)) return std::nullopt;
@@ -169,7 +177,7 @@ nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
   if (Napi::Value vxlan = f.Get("vxlan"); Present(vxlan)) {
     Fields v(vxlan);
     spec.vxlan.vni = v.U32("vni", (1 << 24) - 1).value_or(0);
-    spec.vxlan.port = static_cast<uint16_t>(v.U32("port", 65535).value_or(0));
+    spec.vxlan.port = v.U16("port").value_or(0);
     spec.vxlan.local = v.Ip("local");
     spec.vxlan.remote = v.Ip("remote");
     if (auto parent = v.Link("parent")) spec.vxlan.parent = *parent;
@@ -189,7 +197,7 @@ nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds& fds) {
   spec.prefix_len = static_cast<uint8_t>(f.U32("prefixLength", max_len).value_or(max_len));
   spec.peer = f.Ip("peer");
   spec.broadcast = f.Ip("broadcast");
-  if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
+  spec.scope = f.U8("scope");
   spec.no_dad = f.Bool("noDad");
   return spec;
 }
@@ -210,14 +218,14 @@ nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&) {
   spec.dst_len = static_cast<uint8_t>(f.U32("dstLength", 128).value_or(0));
   spec.via = f.Ip("via");
   if (auto dev = f.Link("dev")) spec.dev = *dev;
-  if (auto scope = f.U32("scope", 255)) spec.scope = static_cast<uint8_t>(*scope);
+  spec.scope = f.U8("scope");
   spec.on_link = f.Bool("onLink");
   spec.table = f.U32("table").value_or(0);
   spec.metric = f.U32("metric");
   spec.src = f.Ip("src");
   spec.from = f.Ip("from");
-  if (auto protocol = f.U32("protocol", 255)) spec.protocol = static_cast<uint8_t>(*protocol);
-  if (auto type = f.U32("type", 255)) spec.type = static_cast<uint8_t>(*type);
+  spec.protocol = f.U8("protocol");
+  spec.type = f.U8("type");
   for (const nl::IpAddress* a : {&spec.dst, &spec.via, &spec.src, &spec.from}) {
     if (!a->empty() && a->family != spec.family) {
       throw Napi::RangeError::New(value.Env(), "route addresses must all be of the route's family");
@@ -320,6 +328,95 @@ Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& r) {
   o.Set("type", r.type);
   o.Set("flags", r.flags);
   return o;
+}
+
+namespace {
+
+// A conntrack tuple: { src, dst, srcPort?, dstPort?, icmpType?, icmpCode?, icmpId? }, its
+// addresses of `family` (absent ones stay empty: a filter's wildcards).
+nl::CtTuple ReadTuple(const Napi::Value& v, const char* what, uint8_t family) {
+  nl::CtTuple t;
+  if (!Present(v)) return t;
+  if (!v.IsObject()) ThrowType(v.Env(), std::string(what) + " must be an object");
+  Fields f(v);
+  t.src = f.Ip("src");
+  t.dst = f.Ip("dst");
+  for (const nl::IpAddress* a : {&t.src, &t.dst}) {
+    if (!a->empty() && a->family != family) {
+      throw Napi::RangeError::New(v.Env(), std::string(what) + " has an address of another family");
+    }
+  }
+  t.src_port = f.U16("srcPort");
+  t.dst_port = f.U16("dstPort");
+  t.icmp_type = f.U8("icmpType");
+  t.icmp_code = f.U8("icmpCode");
+  t.icmp_id = f.U16("icmpId");
+  return t;
+}
+
+Napi::Object WriteTuple(Napi::Env env, const nl::CtTuple& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("src", t.src.ToString());
+  o.Set("dst", t.dst.ToString());
+  if (t.src_port) o.Set("srcPort", *t.src_port);
+  if (t.dst_port) o.Set("dstPort", *t.dst_port);
+  if (t.icmp_type) o.Set("icmpType", *t.icmp_type);
+  if (t.icmp_code) o.Set("icmpCode", *t.icmp_code);
+  if (t.icmp_id) o.Set("icmpId", *t.icmp_id);
+  return o;
+}
+
+}  // namespace
+
+nl::ConntrackEntry ReadConntrackEntry(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::ConntrackEntry e;
+  e.family = Family(f);
+  std::optional<uint8_t> protocol = f.U8("protocol");
+  if (!protocol) ThrowType(f.Env(), "protocol must be a number");
+  e.protocol = *protocol;
+  e.original = ReadTuple(f.Get("original"), "original", e.family);
+  e.reply = ReadTuple(f.Get("reply"), "reply", e.family);
+  e.timeout = f.U32("timeout");
+  e.mark = f.U32("mark");
+  e.zone = f.U16("zone");
+  e.status = f.U32("status").value_or(0);
+  e.tcp_state = f.U8("tcpState");
+  e.id = f.U32("id");
+  return e;
+}
+
+nl::ConntrackFilter ReadConntrackFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::ConntrackFilter filter;
+  filter.family = FamilyOrAny(f);
+  filter.mark = f.U32("mark");
+  filter.zone = f.U16("zone");
+  filter.protocol = f.U8("protocol");
+  if (filter.family != AF_UNSPEC) {
+    filter.original = ReadTuple(f.Get("original"), "original", filter.family);
+    filter.reply = ReadTuple(f.Get("reply"), "reply", filter.family);
+  }
+  return filter;
+}
+
+Napi::Value WriteConntrack(Napi::Env env, const nl::ConntrackEntry& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("family", FamilyNumber(e.family));
+  o.Set("protocol", e.protocol);
+  o.Set("original", WriteTuple(env, e.original));
+  o.Set("reply", WriteTuple(env, e.reply));
+  if (e.timeout) o.Set("timeout", *e.timeout);
+  if (e.mark) o.Set("mark", *e.mark);
+  if (e.zone) o.Set("zone", *e.zone);
+  o.Set("status", e.status);
+  if (e.tcp_state) o.Set("tcpState", *e.tcp_state);
+  if (e.id) o.Set("id", *e.id);
+  return o;
+}
+
+Napi::Value WriteConntrackCount(Napi::Env env, const nl::ConntrackCount& count) {
+  return Napi::Number::New(env, count.entries);
 }
 
 Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& n) {

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "../nl/conntrack.h"
 #include "../nl/rtnl.h"
 
 namespace binding {
@@ -38,11 +39,15 @@ nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&);
 nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&);
 nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds&);
 nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&);
+nl::ConntrackEntry ReadConntrackEntry(Napi::Value value, BorrowedFds&);
+nl::ConntrackFilter ReadConntrackFilter(Napi::Value value, BorrowedFds&);
 
 Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link);
 Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& address);
 Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& route);
 Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& neighbor);
+Napi::Value WriteConntrack(Napi::Env env, const nl::ConntrackEntry& entry);
+Napi::Value WriteConntrackCount(Napi::Env env, const nl::ConntrackCount& count);
 
 // A rejected request: an Error with errno, code and the kernel's extack text.
 Napi::Error ToJsError(Napi::Env env, const nl::Error& error);

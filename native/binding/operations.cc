@@ -7,6 +7,7 @@ namespace binding {
 namespace {
 
 constexpr int kRoute = NETLINK_ROUTE;
+constexpr int kNetfilter = NETLINK_NETFILTER;
 
 // changes_links: whether later requests of the batch must see this one's effect on interface
 // names, so the worker ends the batch after it (names are resolved per batch).
@@ -88,6 +89,11 @@ const std::vector<Operation>& Operations() {
     Dump(   "neighbors",      kRoute,   "NativeNeighborFilter", "NativeNeighbor",             ReadNeighborFilter, nl::BuildDumpNeighbors, nl::ParseNeighbor, WriteNeighbor),
     Request("addNeighbor",    kRoute,   "NativeNeighborSpec",   "void",        KeepsLinks,    ReadNeighborSpec,  nl::BuildAddNeighbor),
     Request("deleteNeighbor", kRoute,   "NativeNeighborSpec",   "void",        KeepsLinks,    ReadNeighborSpec,  nl::BuildDeleteNeighbor),
+    Dump(   "conntrack",      kNetfilter, "NativeConntrackFilter", "NativeConntrackEntry",    ReadConntrackFilter, nl::BuildDumpConntrack, nl::ParseConntrack, WriteConntrack),
+    Request("createConntrack", kNetfilter, "NativeConntrackEntry", "void",     KeepsLinks,    ReadConntrackEntry, nl::BuildCreateConntrack),
+    Request("deleteConntrack", kNetfilter, "NativeConntrackEntry", "void",     KeepsLinks,    ReadConntrackEntry, nl::BuildDeleteConntrack),
+    Request("flushConntrack", kNetfilter, "NativeConntrackFilter", "void",     KeepsLinks,    ReadConntrackFilter, nl::BuildFlushConntrack),
+    Request("countConntrack", kNetfilter, "NativeConntrackFilter", "number",   KeepsLinks,    ReadConntrackFilter, nl::BuildGetConntrackCount, nl::ParseConntrackCount, WriteConntrackCount),
   };
   // clang-format on
   return table;

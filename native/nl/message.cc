@@ -64,6 +64,10 @@ void MessageBuilder::PutBe16(uint16_t type, uint16_t host_order) {
   PutU16(type, htons(host_order));
 }
 
+void MessageBuilder::PutBe32(uint16_t type, uint32_t host_order) {
+  PutU32(type, htonl(host_order));
+}
+
 void MessageBuilder::PutString(uint16_t type, const std::string& s) {
   if (!mnl_attr_put_strz_check(nlh_, buf_.size(), type, s.c_str())) overflowed_ = true;
 }
@@ -143,6 +147,12 @@ bool AttributeTable::U32(uint16_t type, uint32_t* out) const {
 bool AttributeTable::Be16(uint16_t type, uint16_t* out) const {
   if (!U16(type, out)) return false;
   *out = ntohs(*out);
+  return true;
+}
+
+bool AttributeTable::Be32(uint16_t type, uint32_t* out) const {
+  if (!U32(type, out)) return false;
+  *out = ntohl(*out);
   return true;
 }
 

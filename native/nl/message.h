@@ -47,6 +47,7 @@ class MessageBuilder {
   void PutU16(uint16_t type, uint16_t v) { Put(type, &v, sizeof v); }
   void PutU32(uint16_t type, uint32_t v) { Put(type, &v, sizeof v); }
   void PutBe16(uint16_t type, uint16_t host_order);
+  void PutBe32(uint16_t type, uint32_t host_order);     // ctnetlink's numbers are big-endian
   void PutString(uint16_t type, const std::string& s);  // NUL-terminated
   void PutAddress(uint16_t type, const IpAddress& a) { Put(type, a.bytes, a.size()); }
   // Raw bytes at the tail, for a struct that opens a nest (veth's peer ifinfomsg).
@@ -78,6 +79,7 @@ class AttributeTable {
   bool U16(uint16_t type, uint16_t* out) const;
   bool U32(uint16_t type, uint32_t* out) const;
   bool Be16(uint16_t type, uint16_t* out) const;
+  bool Be32(uint16_t type, uint32_t* out) const;
   bool String(uint16_t type, std::string* out) const;
   bool Address(uint16_t type, uint8_t family, IpAddress* out) const;
   bool Bytes(uint16_t type, std::vector<uint8_t>* out) const;

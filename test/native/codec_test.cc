@@ -2,10 +2,12 @@
 // input, ACK decoding and the errno table. Plain C++, no kernel.
 #include <errno.h>
 #include <linux/rtnetlink.h>
+#include <netinet/in.h>
 
 #include <climits>
 #include <cstring>
 
+#include "../../native/nl/conntrack.h"
 #include "../../native/nl/rtnl.h"
 #include "../../native/nl/socket.h"
 #include "check.h"
@@ -28,6 +30,13 @@ std::vector<uint8_t> Ack(int error, const char* text) {
 const nlmsghdr* Header(const std::vector<uint8_t>& m) {
   return reinterpret_cast<const nlmsghdr*>(m.data());
 }
+
+// Conntrack names no interfaces.
+class NoResolver : public nl::LinkResolver {
+ public:
+  int32_t IndexOf(const nl::LinkRef&, nl::Error*) override { return 0; }
+  std::string NameOf(int32_t) override { return {}; }
+};
 
 void CheckKernelError(const nl::Error& got, int code, const char* text) {
   CHECK_EQ(got.code, code);
@@ -182,4 +191,28 @@ TEST(ErrnoNamesAreSymbolic) {
   CHECK_EQ(nl::ErrnoName(ENOBUFS), std::string("ENOBUFS"));
   CHECK_EQ(nl::ErrnoName(EOPNOTSUPP), std::string("EOPNOTSUPP"));
   CHECK_EQ(nl::ErrnoName(9999), std::string("E9999"));
+}
+
+TEST(ConntrackBuildersRefuseIncompleteEntries) {
+  NoResolver none;
+  nl::ConntrackEntry e;
+  e.family = AF_INET;
+  e.protocol = IPPROTO_UDP;
+  nl::Error error;
+  CHECK(nl::BuildDeleteConntrack(e, none, &error).empty());
+  CHECK_EQ(error.code, EINVAL);
+  CHECK(nl::IpAddress::Parse("192.0.2.1", &e.original.src));
+  CHECK(nl::IpAddress::Parse("198.51.100.1", &e.original.dst));
+  e.reply.src = e.original.dst;
+  e.reply.dst = e.original.src;
+  nl::Error no_timeout;
+  CHECK(nl::BuildCreateConntrack(e, none, &no_timeout).empty());
+  CHECK_EQ(no_timeout.code, EINVAL);
+  e.timeout = 30;
+  nl::Error ok;
+  std::vector<uint8_t> m = nl::BuildCreateConntrack(e, none, &ok);
+  CHECK(!m.empty());
+  // A request is not an entry of another subsystem's type, nor a count.
+  nl::ConntrackCount count;
+  CHECK(!nl::ParseConntrackCount(Header(m), none, &count));
 }

@@ -25,3 +25,35 @@ let made = 0;
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}${(made++).toString(36)}`;
 }
+
+/** An entry as `conntrack -L -o extended,id` prints it. */
+export interface CtLine {
+  family: 'ipv4' | 'ipv6'; protocol: string; state?: string; original: Record<string, string>; reply: Record<string, string>;
+  flags: string[]; mark?: string; zone?: string; id?: string;
+}
+
+/** conntrack-tools (`conntrack ARGS...`) run in the sandbox NAME: its output lines. */
+export function conntrack(netns: string, ...args: string[]): string {
+  return execFileSync('ip', ['netns', 'exec', netns, 'conntrack', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `conntrack -L -o extended,id [ARGS]` parsed. */
+export function conntrackList(netns: string, ...args: string[]): CtLine[] {
+  return conntrack(netns, '-L', '-o', 'extended,id', ...args).split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const [family, , protocol, , , ...rest] = line.trim().split(/\s+/);
+    const entry: CtLine = { family: family as CtLine['family'], protocol: protocol!, original: {}, reply: {}, flags: [] };
+    let tuple: Record<string, string> | undefined;
+    for (const token of rest) {
+      if (token.startsWith('[')) { entry.flags.push(token.slice(1, -1)); continue; }
+      const eq = token.indexOf('=');
+      if (eq < 0) { entry.state = token; continue; }
+      const key = token.slice(0, eq);
+      const value = token.slice(eq + 1);
+      if (key === 'src') tuple = tuple === undefined ? entry.original : entry.reply;
+      if (key === 'mark' || key === 'zone' || key === 'use') tuple = undefined;
+      if (tuple) tuple[key] = value;
+      else if (key === 'mark' || key === 'zone' || key === 'id') entry[key] = value;
+    }
+    return entry;
+  });
+}

@@ -112,6 +112,48 @@ describe('request builders', () => {
     expect(decode(answer)[0]).not.toHaveProperty('src');
   });
 
+  it('encodes `conntrack -I -p tcp ... --state ESTABLISHED -u ASSURED` with the tuples conntrack-tools sends', () => {
+    const bytes = encode('createConntrack', {
+      family: 4, protocol: 6, timeout: 100, status: 4, tcpState: 3,
+      original: { src: '192.0.2.2', dst: '198.51.100.2', srcPort: 1000, dstPort: 80 },
+      reply: { src: '198.51.100.2', dst: '192.0.2.2', srcPort: 80, dstPort: 1000 },
+    });
+    // The header, then CTA_TUPLE_ORIG and CTA_TUPLE_REPLY byte for byte as conntrack-tools 1.4.7
+    // sent them (strace): nested IPs, then protocol 6 and big-endian ports.
+    expect(bytes.subarray(4, 8).toString('hex')).toBe('0001' + '0006'); // ctnetlink NEW, REQUEST|CREATE|EXCL
+    expect(bytes.subarray(16, 124).toString('hex')).toBe(hex(
+      '02 00 0000', // nfgenmsg: AF_INET, v0
+      '3400 0180 1400 0180 0800 0100 c0000202 0800 0200 c6336402',
+      '1c00 0280 0500 0100 06000000 0600 0200 03e80000 0600 0300 00500000',
+      '3400 0280 1400 0180 0800 0100 c6336402 0800 0200 c0000202',
+      '1c00 0280 0500 0100 06000000 0600 0200 00500000 0600 0300 03e80000',
+    ));
+    // ASSURED plus CONFIRMED (a created entry is confirmed), timeout and TCP state, read back.
+    expect(decode(bytes)[0]).toMatchObject({ message: 'conntrack', protocol: 6, status: 12, timeout: 100, tcpState: 3 });
+  });
+
+  it('deletes a conntrack entry by its original tuple, zone and id', () => {
+    const bytes = encode('deleteConntrack', {
+      family: 6, protocol: 17, zone: 3, id: 77, status: 0, original: { src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5353, dstPort: 53 },
+      reply: { src: '2001:db8::2', dst: '2001:db8::1', srcPort: 53, dstPort: 5353 },
+    });
+    expect(bytes.readUInt16LE(4)).toBe(0x0102); // ctnetlink DELETE
+    expect(bytes.includes(Buffer.from(hex('0600 1200 0003'), 'hex'))).toBe(true); // CTA_ZONE 3 (big-endian)
+    expect(bytes.includes(Buffer.from(hex('0800 0c00 0000004d'), 'hex'))).toBe(true); // CTA_ID 77
+    expect(bytes.includes(Buffer.from('20010db8000000000000000000000002', 'hex'))).toBe(true);
+    expect(bytes.includes(Buffer.from(hex('0200'), 'hex'))).toBe(true);
+  });
+
+  it('filters a conntrack dump in the kernel: family, protocol, mark, tuple fields and their CTA_FILTER flags', () => {
+    const bytes = encode('conntrack', { family: 4, protocol: 17, mark: 5, original: { dst: '198.51.100.1', dstPort: 53 } });
+    expect(bytes.readUInt16LE(4)).toBe(0x0101); // ctnetlink GET (the socket adds NLM_F_DUMP)
+    expect(bytes.includes(Buffer.from(hex('0800 0800 00000005 0800 1500 ffffffff'), 'hex'))).toBe(true); // CTA_MARK, CTA_MARK_MASK
+    // CTA_FILTER: original flags IP_DST | PROTO_NUM | DST_PORT, reply flags PROTO_NUM.
+    expect(bytes.subarray(-20).toString('hex')).toBe(hex('1400 1980 0800 0100 2a000000 0800 0200 08000000'));
+    // Without a family the kernel can't read addresses: no tuples, no CTA_FILTER.
+    expect(encode('conntrack', { protocol: 17, original: { dstPort: 53 } }).length).toBe(20);
+  });
+
   it('refuses names the binding cannot resolve outside a namespace', () => {
     expect(() => encode('addRoute', { family: 4, dev: 'eth0' })).toThrow(/namespace/);
   });

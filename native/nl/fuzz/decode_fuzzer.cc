@@ -2,7 +2,8 @@
 // worker runs on kernel replies (native/nl only, no N-API).
 //
 // The input is treated the way Socket::Transact / Socket::Dump treat a datagram: walked with
-// nl::ForEachMessage, each message given to ParseAck and to every Parse* decoder, and the
+// nl::ForEachMessage, each message given to ParseAck and to every Parse* decoder (rtnetlink and
+// ctnetlink), and the
 // decoded values formatted the way native/binding/convert.cc formats them. The parsers name
 // interfaces through a fake LinkResolver, and the names they report must be the resolver's. The
 // replies a request collects (AppendMessage: NLMSG_ALIGN'ed copies) are walked again the way
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../conntrack.h"
 #include "../rtnl.h"
 #include "../socket.h"
 
@@ -97,6 +99,20 @@ void DecodeOne(const nlmsghdr* nlh) {
     Consume(neighbor.dev_name);
     sink = sink + neighbor.state + neighbor.flags + neighbor.dev;
   }
+  nl::ConntrackEntry ct;
+  if (nl::ParseConntrack(nlh, resolver, &ct)) {
+    for (const nl::CtTuple* t : {&ct.original, &ct.reply}) {
+      if (t->src.family != ct.family || t->dst.family != ct.family) __builtin_trap();
+      Consume(t->src);
+      Consume(t->dst);
+      sink = sink + t->src_port.value_or(0) + t->dst_port.value_or(0) + t->icmp_id.value_or(0) +
+             t->icmp_type.value_or(0) + t->icmp_code.value_or(0);
+    }
+    sink = sink + ct.protocol + ct.status + ct.timeout.value_or(0) + ct.mark.value_or(0) +
+           ct.zone.value_or(0) + ct.tcp_state.value_or(0) + ct.id.value_or(0);
+  }
+  nl::ConntrackCount count;
+  if (nl::ParseConntrackCount(nlh, resolver, &count)) sink = sink + count.entries;
 }
 
 }  // namespace

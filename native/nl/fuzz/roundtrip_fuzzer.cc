@@ -4,21 +4,25 @@
 // writes past its buffer (ASan), reports success for something it dropped, or reports an
 // overflow (or none) other than the one the puts add up to.
 //
-// First input byte selects the mode (mod 5): 0 raw builder, 1 link, 2 address, 3 route, 4 neigh.
+// First input byte selects the mode (mod 6): 0 raw builder, 1 link, 2 address, 3 route, 4 neigh,
+// 5 conntrack.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/veth.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "../conntrack.h"
 #include "../rtnl.h"
 
 namespace {
@@ -593,12 +597,83 @@ void Neighbor(FuzzedDataProvider& in) {
   if (!filter.dev.empty()) CHECK(static_cast<int32_t>(index) == IndexFor(filter.dev));
 }
 
+template <typename T>
+std::optional<T> Maybe(FuzzedDataProvider& in) {
+  return in.ConsumeBool() ? std::optional<T>(in.ConsumeIntegral<T>()) : std::nullopt;
+}
+
+nl::CtTuple Tuple(FuzzedDataProvider& in, uint8_t family, uint8_t protocol) {
+  nl::CtTuple t;
+  t.src = Ip(in, family);
+  t.dst = Ip(in, family);
+  if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6) {
+    t.icmp_type = Maybe<uint8_t>(in);
+    t.icmp_code = Maybe<uint8_t>(in);
+    t.icmp_id = Maybe<uint16_t>(in);
+  } else {
+    t.src_port = Maybe<uint16_t>(in);
+    t.dst_port = Maybe<uint16_t>(in);
+  }
+  return t;
+}
+
+void CheckTuple(const nl::CtTuple& got, const nl::CtTuple& want) {
+  CHECK(SameIp(got.src, want.src));
+  CHECK(SameIp(got.dst, want.dst));
+  CHECK(got.src_port == want.src_port);
+  CHECK(got.dst_port == want.dst_port);
+  CHECK(got.icmp_type == want.icmp_type);
+  CHECK(got.icmp_code == want.icmp_code);
+  CHECK(got.icmp_id == want.icmp_id);
+}
+
+void Conntrack(FuzzedDataProvider& in) {
+  FakeResolver resolver;
+  nl::ConntrackEntry spec;
+  spec.family = Family(in, false);
+  spec.protocol = in.PickValueInArray<uint8_t>(
+      {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_GRE});
+  spec.original = Tuple(in, spec.family, spec.protocol);
+  spec.reply = Tuple(in, spec.family, spec.protocol);
+  spec.timeout = Maybe<uint32_t>(in);
+  spec.mark = Maybe<uint32_t>(in);
+  spec.zone = Maybe<uint16_t>(in);
+  spec.status = in.ConsumeIntegral<uint32_t>() & ~uint32_t{IPS_CONFIRMED};
+  if (spec.protocol == IPPROTO_TCP) spec.tcp_state = Maybe<uint8_t>(in);
+  spec.id = Maybe<uint32_t>(in);
+  const bool create = in.ConsumeBool();
+  nl::Error error;
+  std::vector<uint8_t> m = create ? nl::BuildCreateConntrack(spec, resolver, &error)
+                                  : nl::BuildDeleteConntrack(spec, resolver, &error);
+  if (m.empty()) {
+    CHECK(error.code == EINVAL);  // an incomplete entry
+    return;
+  }
+  m = AsType(m, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW);
+  nl::ConntrackEntry info;
+  const bool parsed = nl::ParseConntrack(First(m), resolver, &info);
+  if (!create) {  // a delete carries the original tuple only: nothing to parse as an entry
+    CHECK(!parsed);
+    return;
+  }
+  CHECK(parsed);
+  CHECK(info.family == spec.family);
+  CHECK(info.protocol == spec.protocol);
+  CheckTuple(info.original, spec.original);
+  CheckTuple(info.reply, spec.reply);
+  CHECK(info.timeout == spec.timeout);
+  CHECK(info.mark == spec.mark);
+  CHECK(info.zone == spec.zone);
+  CHECK(info.status == (spec.status == 0 ? 0 : spec.status | IPS_CONFIRMED));
+  CHECK(info.tcp_state == spec.tcp_state);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   FuzzedDataProvider in(data + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       RawBuilder(in);
       break;
@@ -613,6 +688,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 4:
       Neighbor(in);
+      break;
+    case 5:
+      Conntrack(in);
       break;
   }
   return 0;

@@ -15,7 +15,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { type Interface, Sandbox } from '../lib/index.js';
+import { type Interface, type NewConntrackEntry, Sandbox } from '../lib/index.js';
 import { renderChart } from './chart.js';
 
 const execFile = promisify(execFileCallback);
@@ -481,6 +481,105 @@ const dumpCase = (): CaseDef => ({
   },
 });
 
+// ---- conntrack ---------------------------------------------------------------------------------
+
+const CT_ENTRIES = quick ? 2000 : 100_000;
+const CT_SPAWN_CAP = 50;
+const CT_STALE_EVERY = 10; // one entry in ten replies from an endpoint that no longer serves
+const CT_FRONTEND = '198.51.100.10';
+const CT_SERVING = '203.0.113.10';
+const CT_GONE = '203.0.113.11';
+const CT_SERVICES = [{ ips: [CT_FRONTEND], port: 53, endpoints: [CT_SERVING] }];
+
+/** Client i of a UDP service on CT_FRONTEND:53, DNATed to an endpoint; clients are 198.18.0.0/15 addresses. */
+function ctEntry(i: number): NewConntrackEntry {
+  const src = v4(i);
+  const srcPort = 10000 + (i % 50000);
+  return {
+    protocol: 'udp', timeout: 600,
+    original: { src, dst: CT_FRONTEND, srcPort, dstPort: 53 },
+    reply: { src: i % CT_STALE_EVERY === 0 ? CT_GONE : CT_SERVING, dst: src, srcPort: 53, dstPort: srcPort },
+  };
+}
+
+async function ctSandbox(entries: number): Promise<{ sb: Sandbox }> {
+  const sb = await Sandbox.create(fresh('bench-ct'));
+  await Promise.all(range(entries).map((i) => sb.conntrack.create(ctEntry(i))));
+  return { sb };
+}
+
+function expectCount(got: number, want: number, who: string): void {
+  if (got !== want) throw new Error(`${who}: ${got} entries, expected ${want}`);
+}
+
+const ctCreateCase = (): CaseDef => ({
+  key: 'ct-create',
+  name: 'conntrack create (UDP, DNATed)',
+  fixedN: CT_ENTRIES,
+  setup: () => ctSandbox(0),
+  variants: {
+    'netsandbox Promise.all': ({ sb }, n) => timed(n, () => Promise.all(range(n).map((i) => sb.conntrack.create(ctEntry(i))))),
+    'execFile ip': async ({ sb }, n) => {
+      const ops = Math.min(n, SPAWN_CAP);
+      const run = await timed(ops, async () => {
+        for (const i of range(ops)) {
+          const e = ctEntry(i);
+          await execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-I', '-p', 'udp', '-s', e.original.src, '-d', e.original.dst,
+            '--sport', String(e.original.srcPort), '--dport', '53', '--reply-src', e.reply!.src, '--reply-dst', e.original.src,
+            '--reply-port-src', '53', '--reply-port-dst', String(e.original.srcPort), '-t', '600']);
+        }
+      });
+      return { ...run, capped: true };
+    },
+  },
+});
+
+const ctListCase = (): CaseDef => ({
+  key: 'ct-list',
+  name: 'conntrack list',
+  label: (n) => `conntrack list of ${n.toLocaleString('en-US')} entries (per entry)`,
+  fixedN: CT_ENTRIES,
+  shared: true,
+  setup: (n) => ctSandbox(n),
+  variants: {
+    'netsandbox awaited': ({ sb }, n) => timed(n, async () => expectCount((await sb.conntrack.list()).length, n, 'sb.conntrack.list()')),
+    'execFile ip': ({ sb }, n) => timed(n, async () => {
+      const { stdout } = await execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-L'], { maxBuffer: 1 << 28 });
+      expectCount(stdout.split('\n').filter((l) => l !== '').length, n, 'conntrack -L');
+    }),
+  },
+});
+
+/** kube-proxy's clean-up of the stale tenth of the table; one operation is one deleted entry. */
+const ctCleanCase = (): CaseDef => ({
+  key: 'ct-clean',
+  name: 'conntrack stale-UDP clean-up',
+  label: (n) => `conntrack clean-up, ${n.toLocaleString('en-US')} stale of ${CT_ENTRIES.toLocaleString('en-US')} (per deleted entry)`,
+  fixedN: CT_ENTRIES / CT_STALE_EVERY,
+  setup: () => ctSandbox(CT_ENTRIES),
+  variants: {
+    'netsandbox awaited': ({ sb }, n) => timed(n, async () => {
+      expectCount((await sb.conntrack.cleanStaleUdp({ family: 4, services: CT_SERVICES })).deleted, n, 'cleanStaleUdp');
+    }),
+    // One conntrack process with the equivalent filter (it dumps, then deletes each match).
+    'ip -batch': ({ sb }, n) => timed(n, () => execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-D', '-p', 'udp',
+      '--orig-dst', CT_FRONTEND, '--orig-port-dst', '53', '--reply-src', CT_GONE], { maxBuffer: 1 << 28 })),
+    // One conntrack process per stale tuple; each dumps the whole table to find its entry, so
+    // only the first CT_SPAWN_CAP are timed.
+    'execFile ip': async ({ sb }) => {
+      const ops = CT_SPAWN_CAP;
+      const run = await timed(ops, async () => {
+        for (const k of range(ops)) {
+          const e = ctEntry(k * CT_STALE_EVERY);
+          await execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-D', '-p', 'udp', '-s', e.original.src, '-d', CT_FRONTEND,
+            '--sport', String(e.original.srcPort), '--dport', '53']);
+        }
+      });
+      return { ...run, capped: true };
+    },
+  },
+});
+
 function expectRoutes(got: unknown[] | number, want: number, who: string): void {
   const count = typeof got === 'number' ? got : got.length;
   if (count < want) throw new Error(`${who} listed ${count} routes, expected at least ${want}`);
@@ -488,7 +587,8 @@ function expectRoutes(got: unknown[] | number, want: number, who: string): void 
 
 const CASES: Array<(n: number) => CaseDef> = [
   routeCase(4, false), routeCase(4, true), routeCase(6, false), routeCase(6, true), addrCase,
-  vethCase, moveCase, netnsCase, concurrentCreateCase, sysctlCase, podCase, dumpCase,
+  vethCase, moveCase, netnsCase, concurrentCreateCase, sysctlCase, podCase, dumpCase, ctCreateCase, ctListCase,
+  ctCleanCase,
 ];
 
 async function teardown(ctx: Record<string, unknown>): Promise<void> {
@@ -644,6 +744,18 @@ function ratiosOf(results: Results): Ratio[] {
       add('ip -j route show + JSON.parse / sb.routes()', r('execFile ip', 'netsandbox awaited'), none);
       add('max event-loop delay of sb.routes(), ms', loopOf('netsandbox awaited'), goal('≤ 20', (v) => v <= 20));
     }
+    if (id.startsWith('ct-list')) add('sb.conntrack.list(), µs per entry', measured(id, 'netsandbox awaited')?.perOpUs, goal('≤ 3', (v) => v <= 3));
+    if (id.startsWith('ct-clean')) {
+      add('one conntrack -D process / cleanStaleUdp', r('ip -batch', 'netsandbox awaited'), goal('≥ 1', (v) => v >= 1));
+      add('conntrack -D per tuple / cleanStaleUdp', r('execFile ip', 'netsandbox awaited'), none);
+      const list = Object.keys(results).find((k) => k.startsWith('ct-list'));
+      const listUs = list ? measured(list, 'netsandbox awaited')?.perOpUs : undefined;
+      const cleanUs = measured(id, 'netsandbox awaited')?.perOpUs;
+      if (listUs !== undefined && cleanUs !== undefined) {
+        add(`list ${CT_ENTRIES.toLocaleString('en-US')} + clean up ${(CT_ENTRIES / CT_STALE_EVERY).toLocaleString('en-US')}, s`,
+          (listUs * CT_ENTRIES + cleanUs * CT_ENTRIES / CT_STALE_EVERY) / 1e6, goal('< 1', (v) => v < 1));
+      }
+    }
     if (id.startsWith('create')) {
       add('Promise.all / C (sequential)', r('netsandbox Promise.all', 'C ack each'), none);
       add('max event-loop delay of 50 creates, ms', loopOf('netsandbox Promise.all'), goal('≤ 10', (v) => v <= 10));
@@ -668,6 +780,7 @@ function markdown(machine: Record<string, unknown>, labels: Record<string, strin
     `* measured on the first ${SPAWN_CAP} operations (one process per operation; its cost per operation does not depend on N).`,
     'Route adds use prefixes of the length shown: IPv4 /24 from 198.18.0.0/15, which holds 512 of them, so 5,000 IPv4 prefixes are /28s (the shortest length of which 5,000 fit); IPv6 2001:db8:X::/48; host routes (/32, /128) have their own rows. Every variant adds the same routes on an up veth.',
     'For sysctl, "ip -batch" is one `ip netns exec NAME sysctl -w k=v k=v ...` process; for the pod set-up, "execFile ip" is one shell script of `ip` and `sysctl` commands.',
+    `Conntrack: the table holds ${CT_ENTRIES.toLocaleString('en-US')} UDP entries to one service frontend, DNATed, one in ${CT_STALE_EVERY} to an endpoint that no longer serves. "execFile ip" is one conntrack-tools process per entry (\`conntrack -I\`, \`conntrack -D\` by tuple) and \`conntrack -L\` for the listing; for the clean-up "ip -batch" is one \`conntrack -D\` with the equivalent filter (--orig-dst, --orig-port-dst, --reply-src), and "netsandbox awaited" is cleanStaleUdp.`,
     `Concurrent namespace create: ${CONCURRENT_CREATES} creates at once (Promise.all; "execFile ip" spawns every \`ip netns add\` at once), timed to the last one; "netsandbox awaited" and "C ack each" create them one after another. They are destroyed after the clock stops.`,
     `Route dump: one operation is one whole listing of the main table holding the N routes (IPv4 /32s), ${DUMPS} per run; "execFile ip" is \`ip -j route show\` plus JSON.parse of its output, "C ack each" is nlbench's dump loop (libmnl, every attribute decoded), asking for every family as sb.routes() does.`,
     '',

@@ -4,8 +4,8 @@
 // deletes sent together, their ACKs read as they come. Main thread only.
 import { conntrackStatus, flagNames, ipProtocols, tcpStates } from './constants.js';
 import type { NetsandboxError } from './errors.js';
-import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackTuple } from './native.js';
-import { dump, type Listing, listing, send } from './request.js';
+import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackTuple } from './native.js';
+import { dumpChunks, type Listing, listing, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { type Family, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
 
@@ -102,16 +102,10 @@ function unmapped(address: string): string {
 
 const ipBytes = new Uint8Array(16);
 
-/** A valid address in the canonical form entries compare in (see unmapped). */
-function canonicalIp(value: unknown, what: string): string {
-  const text = requireString(value, what);
-  const family = parseIp(text, ipBytes);
-  if (family === 0) throw new RangeError(`${what} '${text}' is not an IP address`);
-  if (family === 4) return text;
-  const mapped = ipBytes.subarray(0, 10).every((b) => b === 0) && ipBytes[10] === 0xff && ipBytes[11] === 0xff;
-  if (mapped) return ipBytes.subarray(12).join('.');
-  // RFC 5952, as inet_ntop writes it: lowercase, the longest run of two or more zero groups as '::'.
-  const groups = Array.from({ length: 8 }, (_, i) => (ipBytes[2 * i]! << 8) | ipBytes[2 * i + 1]!);
+/** An IPv6 address as inet_ntop writes it (RFC 5952; IPv4-mapped ones as ::ffff:a.b.c.d). */
+function formatIpv6(b: Uint8Array, at: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push((b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!);
   let best = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
@@ -121,7 +115,93 @@ function canonicalIp(value: unknown, what: string): string {
     i = j === i ? i + 1 : j;
   }
   const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  const v4 = () => `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+  if (best === 0 && bestLength === 6) return `::${v4()}`;
+  if (best === 0 && bestLength === 5 && groups[5] === 0xffff) return `::ffff:${v4()}`;
   return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLength, 8)}`;
+}
+
+/** A valid address in the canonical form entries compare in (see unmapped). */
+function canonicalIp(value: unknown, what: string): string {
+  const text = requireString(value, what);
+  const family = parseIp(text, ipBytes);
+  if (family === 0) throw new RangeError(`${what} '${text}' is not an IP address`);
+  return family === 4 ? text : unmapped(formatIpv6(ipBytes, 0));
+}
+
+// A conntrack record as native/binding/convert.cc (PackConntrack) writes it, little-endian.
+const RECORD_BYTES = 104;
+
+// Offsets in a record: the tuples, and in a tuple its fields.
+const ORIGINAL = 24;
+const REPLY = 64;
+const DST = 16;
+const SRC_PORT = 32;
+const DST_PORT = 34;
+
+function ipAt(b: Buffer, at: number, family: Family): string {
+  return family === 4 ? `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}` : formatIpv6(b, at);
+}
+
+function tupleAt(b: Buffer, at: number, family: Family, present: number): NativeConntrackTuple {
+  const t: NativeConntrackTuple = { src: ipAt(b, at, family), dst: ipAt(b, at + DST, family) };
+  if (present & 1) t.srcPort = b.readUInt16LE(at + SRC_PORT);
+  if (present & 2) t.dstPort = b.readUInt16LE(at + DST_PORT);
+  if (present & 4) t.icmpType = b[at + 38]!;
+  if (present & 8) t.icmpCode = b[at + 39]!;
+  if (present & 16) t.icmpId = b.readUInt16LE(at + 36);
+  return t;
+}
+
+/**
+ * An address as a hash key, read straight from a record: IPv4 (and IPv4-mapped IPv6) as a
+ * number, other IPv6 as its text. Building no string for IPv4 keeps a 100,000-entry scan cheap.
+ */
+type IpKey = number | string;
+
+function ipKeyAt(b: Uint8Array, at: number, family: Family): IpKey {
+  let v4 = at;
+  if (family === 6) {
+    for (let i = 0; i < 10; i++) if (b[at + i] !== 0) return formatIpv6(b, at);
+    if (b[at + 10] !== 0xff || b[at + 11] !== 0xff) return formatIpv6(b, at);
+    v4 = at + 12;
+  }
+  return ((b[v4]! << 24) | (b[v4 + 1]! << 16) | (b[v4 + 2]! << 8) | b[v4 + 3]!) >>> 0;
+}
+
+function ipKeyOf(value: unknown, what: string): IpKey {
+  const text = requireString(value, what);
+  const family = parseIp(text, ipBytes);
+  if (family === 0) throw new RangeError(`${what} '${text}' is not an IP address`);
+  return ipKeyAt(ipBytes, 0, family);
+}
+
+const frontendKey = (ip: IpKey, port: number): IpKey => (typeof ip === 'number' ? ip * 65536 + port : `${ip}|${port}`);
+
+/**
+ * The entries of a chunk of a conntrack dump, each with its record (a view of the chunk, which a
+ * delete sends back). `pick(chunk, at)`, when given, looks at the record at `at` first (see
+ * cleanStaleUdp) and says whether to decode it.
+ */
+export function decodeConntrackRecords(chunk: Buffer, visit: (entry: NativeConntrackEntry, record: NativeConntrackRecord) => void,
+  pick?: (chunk: Buffer, at: number) => boolean): void {
+  for (let at = 0; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) {
+    if (pick && !pick(chunk, at)) continue;
+    const family = chunk[at] as Family;
+    const optional = chunk[at + 3]!;
+    const entry: NativeConntrackEntry = {
+      family, protocol: chunk[at + 1]!,
+      original: tupleAt(chunk, at + ORIGINAL, family, chunk[at + 22]!),
+      reply: tupleAt(chunk, at + REPLY, family, chunk[at + 23]!),
+      status: chunk.readUInt32LE(at + 4),
+    };
+    if (optional & 1) entry.timeout = chunk.readUInt32LE(at + 8);
+    if (optional & 2) entry.mark = chunk.readUInt32LE(at + 12);
+    if (optional & 4) entry.zone = chunk.readUInt16LE(at + 20);
+    if (optional & 8) entry.id = chunk.readUInt32LE(at + 16);
+    if (chunk[at + 2] !== 255) entry.tcpState = chunk[at + 2]!;
+    visit(entry, chunk.subarray(at, at + RECORD_BYTES));
+  }
 }
 
 function protocolNumber(value: unknown, what = 'protocol'): number {
@@ -213,19 +293,18 @@ function kernelFilter(filters: CompiledFilter[]): NativeConntrackFilter {
   return out;
 }
 
+const statusNames = new Map<number, string[]>(); // a table holds few distinct statuses
+
 function toEntry(n: NativeConntrackEntry): ConntrackEntry {
-  return {
-    family: n.family,
-    protocol: protocolName(n.protocol),
-    original: n.original,
-    reply: n.reply,
-    ...(n.timeout !== undefined && { timeout: n.timeout }),
-    ...(n.mark !== undefined && { mark: n.mark }),
-    ...(n.zone !== undefined && { zone: n.zone }),
-    status: flagNames(n.status, conntrackStatus),
-    ...(n.tcpState !== undefined && { tcpState: nameOf(n.tcpState, tcpStates) }),
-    ...(n.id !== undefined && { id: n.id }),
-  };
+  let status = statusNames.get(n.status);
+  if (!status) statusNames.set(n.status, status = flagNames(n.status, conntrackStatus));
+  const entry: ConntrackEntry = { family: n.family, protocol: protocolName(n.protocol), original: n.original, reply: n.reply, status: status.slice() };
+  if (n.timeout !== undefined) entry.timeout = n.timeout;
+  if (n.mark !== undefined) entry.mark = n.mark;
+  if (n.zone !== undefined) entry.zone = n.zone;
+  if (n.tcpState !== undefined) entry.tcpState = nameOf(n.tcpState, tcpStates);
+  if (n.id !== undefined) entry.id = n.id;
+  return entry;
 }
 
 /** 'udp 192.0.2.1:5000 -> 198.51.100.1:53', for error messages. */
@@ -290,6 +369,9 @@ function newEntry(value: unknown): NativeConntrackEntry {
   };
 }
 
+/** An entry seen in a dump, with its record. */
+interface Listed { entry: NativeConntrackEntry; record: NativeConntrackRecord }
+
 /** `sb.conntrack`: the namespace's connection tracking table. */
 export class SandboxConntrack {
   readonly #sandbox: Sandbox;
@@ -308,9 +390,11 @@ export class SandboxConntrack {
       ...(base.family !== undefined && { family: base.family }),
       ...(base.protocol !== undefined && base.family !== undefined && { protocol: base.protocol }),
     };
-    const { items, partial } = await dump(this.#sandbox, { operation: 'conntrack.list' }, 'conntrack', kernel, (n) => n);
-    const kept = items.filter((n) => (base.empty || matches(n, base)) && (!filters || filters.some((f) => matches(n, f))));
-    return listing(kept.map(toEntry), partial);
+    const kept: ConntrackEntry[] = [];
+    const partial = await this.#scan('conntrack.list', kernel, (n) => {
+      if ((base.empty || matches(n, base)) && (!filters || filters.some((f) => matches(n, f)))) kept.push(toEntry(n));
+    });
+    return listing(kept, partial);
   }
 
   /** Like `conntrack -C`: the number of entries in the namespace. */
@@ -331,8 +415,11 @@ export class SandboxConntrack {
   async delete(filter: ConntrackFilter | ConntrackFilter[]): Promise<ConntrackDeleteResult> {
     const filters = compileFilters(filter);
     if (filters.every((f) => f.empty)) return { deleted: 0, partial: false, errors: [] };
-    const { items, partial } = await dump(this.#sandbox, { operation: 'conntrack.delete' }, 'conntrack', kernelFilter(filters), (n) => n);
-    return { ...await this.#deleteEntries(items.filter((n) => filters.some((f) => matches(n, f))), 'conntrack.delete'), partial };
+    const matched: Listed[] = [];
+    const partial = await this.#scan('conntrack.delete', kernelFilter(filters), (entry, record) => {
+      if (filters.some((f) => matches(entry, f))) matched.push({ entry, record });
+    });
+    return { ...await this.#deleteEntries(matched, 'conntrack.delete'), partial };
   }
 
   /**
@@ -357,8 +444,8 @@ export class SandboxConntrack {
   async cleanStaleUdp(options: { family: Family; services: UdpService[] }): Promise<StaleUdpResult> {
     const family = requireFamily(options?.family);
     if (!Array.isArray(options.services)) throw new TypeError('services must be an array');
-    interface Backends { endpoints: Set<string>; targetPort: number | undefined }
-    const frontends = new Map<string, Backends>();
+    interface Backends { endpoints: Set<IpKey>; targetPort: number | undefined }
+    const frontends = new Map<IpKey, Backends>(); // by frontendKey
     const nodePorts = new Map<number, Backends>();
     options.services.forEach((s, i) => {
       const what = `services[${i}]`;
@@ -367,32 +454,43 @@ export class SandboxConntrack {
       }
       const port = requireInteger(s.port, `${what}.port`, 1, 65535);
       const backends: Backends = {
-        endpoints: new Set(s.endpoints.map((ip, j) => canonicalIp(ip, `${what}.endpoints[${j}]`))),
+        endpoints: new Set(s.endpoints.map((ip, j) => ipKeyOf(ip, `${what}.endpoints[${j}]`))),
         targetPort: s.targetPort === undefined ? undefined : requireInteger(s.targetPort, `${what}.targetPort`, 1, 65535),
       };
-      s.ips.forEach((ip, j) => frontends.set(`${canonicalIp(ip, `${what}.ips[${j}]`)}|${port}`, backends));
+      s.ips.forEach((ip, j) => frontends.set(frontendKey(ipKeyOf(ip, `${what}.ips[${j}]`), port), backends));
       if (s.nodePort !== undefined) nodePorts.set(requireInteger(s.nodePort, `${what}.nodePort`, 1, 65535), backends);
     });
-    const { items, partial } = await dump(this.#sandbox, { operation: 'conntrack.cleanStaleUdp' }, 'conntrack', { family, protocol: UDP }, (n) => n);
-    const stale: NativeConntrackEntry[] = [];
+    const stale: Listed[] = [];
     let scanned = 0;
-    for (const n of items) {
-      if (n.protocol !== UDP || n.family !== family) continue;
+    // Only the fields compared are read from each record; stale ones are decoded in full.
+    const isStale = (chunk: Buffer, at: number): boolean => {
+      if (chunk[at + 1] !== UDP || chunk[at] !== family) return false;
       scanned++;
-      const from = unmapped(n.reply.src);
-      const isStale = (b: Backends | undefined) => b !== undefined
-        && (!b.endpoints.has(from) || (b.targetPort !== undefined && n.reply.srcPort !== b.targetPort));
-      if (isStale(frontends.get(`${unmapped(n.original.dst)}|${n.original.dstPort}`)) || isStale(nodePorts.get(n.original.dstPort!))) {
-        stale.push(n);
-      }
-    }
+      const dstPort = chunk.readUInt16LE(at + ORIGINAL + DST_PORT);
+      const frontend = frontends.get(frontendKey(ipKeyAt(chunk, at + ORIGINAL + DST, family), dstPort));
+      const nodePort = nodePorts.get(dstPort);
+      if (frontend === undefined && nodePort === undefined) return false;
+      const from = ipKeyAt(chunk, at + REPLY, family);
+      const fromPort = chunk.readUInt16LE(at + REPLY + SRC_PORT);
+      const notServing = (b: Backends | undefined) => b !== undefined
+        && (!b.endpoints.has(from) || (b.targetPort !== undefined && fromPort !== b.targetPort));
+      return notServing(frontend) || notServing(nodePort);
+    };
+    const { partial } = await dumpChunks(this.#sandbox, { operation: 'conntrack.cleanStaleUdp' }, 'conntrack', { family, protocol: UDP },
+      (chunk) => decodeConntrackRecords(chunk, (entry, record) => stale.push({ entry, record }), isStale));
     return { scanned, ...await this.#deleteEntries(stale, 'conntrack.cleanStaleUdp'), partial };
   }
 
+  /** One dump, its entries decoded and visited a chunk per event-loop turn; resolves to `partial`. */
+  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: NativeConntrackEntry, record: NativeConntrackRecord) => void): Promise<boolean> {
+    const { partial } = await dumpChunks(this.#sandbox, { operation }, 'conntrack', filter, (chunk) => decodeConntrackRecords(chunk, visit));
+    return partial;
+  }
+
   /** Deletes entries seen in a dump; one already gone (ENOENT) counts as deleted. */
-  async #deleteEntries(entries: NativeConntrackEntry[], operation: string): Promise<Omit<ConntrackDeleteResult, 'partial'>> {
+  async #deleteEntries(entries: Listed[], operation: string): Promise<Omit<ConntrackDeleteResult, 'partial'>> {
     const errors: NetsandboxError[] = [];
-    const outcomes = await Promise.all(entries.map((n) => send(this.#sandbox, { operation, target: () => describe(n) }, 'deleteConntrack', n)
+    const outcomes = await Promise.all(entries.map(({ entry, record }) => send(this.#sandbox, { operation, target: () => describe(entry) }, 'deleteConntrack', record)
       .then(() => true, (error: NetsandboxError) => {
         if (error.code === 'ENOENT') return true;
         errors.push(error);

@@ -43,6 +43,15 @@ export interface NativeNeighbor {
 
 /** A dump's items stay in the addon until read in chunks with readDump(). */
 export interface Dump<T> { partial: boolean; count: number; cursor: DumpCursor<T> }
+
+/**
+ * The items of a packed dump: fixed-size binary records, a Buffer per chunk (the conntrack
+ * table runs to 100,000s of entries; lib/conntrack.ts decodes them).
+ */
+export interface NativeConntrackRecords { readonly records: 'conntrack' }
+export type DumpChunk<T> = T extends NativeConntrackRecords ? Buffer : T[];
+/** One record of such a chunk (a view of it): what a delete of a listed entry takes. */
+export type NativeConntrackRecord = Buffer;
 export type DumpCursor<T> = { readonly items: T[]; readonly brand: 'DumpCursor' }; // opaque
 
 // Specs, as the binding's spec readers (native/binding/convert.cc) take them.
@@ -110,7 +119,7 @@ export interface NativeSandboxHandle {
    */
   submit(ops: Uint8Array, specs: unknown[], settle: (first: number, outcomes: unknown[]) => void): void;
   /** Items [start, start + count) of a dump; reading the last one frees the rest. */
-  readDump<T>(cursor: DumpCursor<T>, start: number, count: number): T[];
+  readDump<T>(cursor: DumpCursor<T>, start: number, count: number): DumpChunk<T>;
   enter(target: NamespaceTarget): Promise<{ id: number; path: string }>;
   close(): Promise<void>;
   /** Reads (no value) or sets each key below /proc/sys/net, in order; one result per entry. */

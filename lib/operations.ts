@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -36,11 +36,11 @@ export interface NativeOperations {
   /** pipelined; NETLINK_ROUTE */
   deleteNeighbor: { spec: NativeNeighborSpec; result: void };
   /** dump, alone on its socket; NETLINK_NETFILTER */
-  conntrack: { spec: NativeConntrackFilter; result: Dump<NativeConntrackEntry> };
+  conntrack: { spec: NativeConntrackFilter; result: Dump<NativeConntrackRecords> };
   /** pipelined; NETLINK_NETFILTER */
   createConntrack: { spec: NativeConntrackEntry; result: void };
   /** pipelined; NETLINK_NETFILTER */
-  deleteConntrack: { spec: NativeConntrackEntry; result: void };
+  deleteConntrack: { spec: NativeConntrackRecord; result: void };
   /** pipelined; NETLINK_NETFILTER */
   flushConntrack: { spec: NativeConntrackFilter; result: void };
   /** pipelined; NETLINK_NETFILTER */

@@ -11,7 +11,7 @@ import { toError } from './errors.js';
 import type { Interface } from './interface.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import type { Dump, LinkRef, NativeSandboxHandle } from './native.js';
+import type { Dump, DumpChunk, LinkRef, NativeSandboxHandle } from './native.js';
 import { type NativeOperations, operationIndex } from './operations.js';
 import type { Sandbox } from './sandbox.js';
 import { interfaceName } from './validate.js';
@@ -156,18 +156,28 @@ type ItemOf<K extends DumpOperation> = NativeOperations[K]['result'] extends Dum
 const DUMP_CHUNK = 1000;
 
 /**
- * Runs a dump and wraps its items, reading them from the addon a chunk per event-loop turn so
- * that a 20,000-route listing never blocks the loop for long.
+ * Runs a dump and hands its items to `take` a chunk per event-loop turn (an array, or a Buffer of
+ * records for a packed dump), so that a 20,000-route or 100,000-entry listing never blocks the
+ * loop for long.
  */
-export async function dump<K extends DumpOperation, T>(sandbox: Sandbox, context: RequestContext, op: K,
-  spec: NativeOperations[K]['spec'], wrap: (item: ItemOf<K>) => T): Promise<{ items: T[]; partial: boolean }> {
+export async function dumpChunks<K extends DumpOperation>(sandbox: Sandbox, context: RequestContext, op: K,
+  spec: NativeOperations[K]['spec'], take: (chunk: DumpChunk<ItemOf<K>>) => void): Promise<{ partial: boolean }> {
   const { partial, count, cursor } = await send(sandbox, context, op, spec) as Dump<ItemOf<K>>;
   const handle = handleOf(sandbox);
-  const items: T[] = [];
   for (let start = 0; start < count; start += DUMP_CHUNK) {
     if (start > 0) await nextTurn();
-    for (const item of handle.readDump(cursor, start, DUMP_CHUNK)) items.push(wrap(item));
+    take(handle.readDump(cursor, start, DUMP_CHUNK));
   }
+  return { partial };
+}
+
+/** Runs a dump and wraps its items (see dumpChunks). */
+export async function dump<K extends DumpOperation, T>(sandbox: Sandbox, context: RequestContext, op: K,
+  spec: NativeOperations[K]['spec'], wrap: (item: ItemOf<K>) => T): Promise<{ items: T[]; partial: boolean }> {
+  const items: T[] = [];
+  const { partial } = await dumpChunks(sandbox, context, op, spec, (chunk) => {
+    for (const item of chunk as ItemOf<K>[]) items.push(wrap(item));
+  });
   return { items, partial };
 }
 

@@ -53,6 +53,16 @@ bool TryDecode(Napi::Env env, const nlmsghdr* nlh, const char* kind, Napi::Array
   return true;
 }
 
+// A conntrack entry as its dump delivers it: { message: 'conntrack', record } (lib/conntrack.ts
+// decodes the record).
+Napi::Value WriteConntrackRecord(Napi::Env env, const nl::ConntrackEntry& entry) {
+  Napi::Object o = Napi::Object::New(env);
+  auto record = Napi::Buffer<uint8_t>::New(env, kConntrackRecordBytes);
+  PackConntrack(entry, record.Data());
+  o.Set("record", record);
+  return o;
+}
+
 // decode(buffer, names?): concatenated messages by message type; unknown types, and entries
 // whose interface is gone, come back as { message: 'unknown', type }.
 Napi::Value Decode(const Napi::CallbackInfo& info) {
@@ -76,7 +86,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
         TryDecode(env, nlh, "address", out, resolver, nl::ParseAddress, WriteAddress) ||
         TryDecode(env, nlh, "route", out, resolver, nl::ParseRoute, WriteRoute) ||
         TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor) ||
-        TryDecode(env, nlh, "conntrack", out, resolver, nl::ParseConntrack, WriteConntrack)) {
+        TryDecode(env, nlh, "conntrack", out, resolver, nl::ParseConntrack, WriteConntrackRecord)) {
       return;
     }
     Napi::Object o = Napi::Object::New(env);

@@ -354,16 +354,28 @@ nl::CtTuple ReadTuple(const Napi::Value& v, const char* what, uint8_t family) {
   return t;
 }
 
-Napi::Object WriteTuple(Napi::Env env, const nl::CtTuple& t) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("src", t.src.ToString());
-  o.Set("dst", t.dst.ToString());
-  if (t.src_port) o.Set("srcPort", *t.src_port);
-  if (t.dst_port) o.Set("dstPort", *t.dst_port);
-  if (t.icmp_type) o.Set("icmpType", *t.icmp_type);
-  if (t.icmp_code) o.Set("icmpCode", *t.icmp_code);
-  if (t.icmp_id) o.Set("icmpId", *t.icmp_id);
-  return o;
+// A tuple's 40 bytes of a conntrack record: src, dst (16 each, IPv4 in the first 4), then
+// srcPort, dstPort, icmpId (u16) and icmpType, icmpCode (u8); which are present is a bit each
+// (1, 2, 16, 4, 8) of `*present`.
+void PackTuple(const nl::CtTuple& t, uint8_t* out, uint8_t* present) {
+  memcpy(out, t.src.bytes, 16);
+  memcpy(out + 16, t.dst.bytes, 16);
+  auto u16 = [&](size_t at, const std::optional<uint16_t>& v, uint8_t bit) {
+    if (!v) return;
+    memcpy(out + at, &*v, 2);
+    *present |= bit;
+  };
+  u16(32, t.src_port, 1);
+  u16(34, t.dst_port, 2);
+  u16(36, t.icmp_id, 16);
+  if (t.icmp_type) {
+    out[38] = *t.icmp_type;
+    *present |= 4;
+  }
+  if (t.icmp_code) {
+    out[39] = *t.icmp_code;
+    *present |= 8;
+  }
 }
 
 }  // namespace
@@ -400,19 +412,74 @@ nl::ConntrackFilter ReadConntrackFilter(Napi::Value value, BorrowedFds&) {
   return filter;
 }
 
-Napi::Value WriteConntrack(Napi::Env env, const nl::ConntrackEntry& e) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("family", FamilyNumber(e.family));
-  o.Set("protocol", e.protocol);
-  o.Set("original", WriteTuple(env, e.original));
-  o.Set("reply", WriteTuple(env, e.reply));
-  if (e.timeout) o.Set("timeout", *e.timeout);
-  if (e.mark) o.Set("mark", *e.mark);
-  if (e.zone) o.Set("zone", *e.zone);
-  o.Set("status", e.status);
-  if (e.tcp_state) o.Set("tcpState", *e.tcp_state);
-  if (e.id) o.Set("id", *e.id);
-  return o;
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "records are little-endian");
+
+namespace {
+
+nl::CtTuple UnpackTuple(const uint8_t* in, uint8_t family, uint8_t present) {
+  nl::CtTuple t;
+  for (nl::IpAddress* a : {&t.src, &t.dst}) a->family = family;
+  memcpy(t.src.bytes, in, 16);
+  memcpy(t.dst.bytes, in + 16, 16);
+  auto u16 = [&](size_t at, uint8_t bit) -> std::optional<uint16_t> {
+    if (!(present & bit)) return std::nullopt;
+    uint16_t v;
+    memcpy(&v, in + at, 2);
+    return v;
+  };
+  t.src_port = u16(32, 1);
+  t.dst_port = u16(34, 2);
+  t.icmp_id = u16(36, 16);
+  if (present & 4) t.icmp_type = in[38];
+  if (present & 8) t.icmp_code = in[39];
+  return t;
+}
+
+}  // namespace
+
+nl::ConntrackEntry ReadConntrackRecord(Napi::Value value, BorrowedFds&) {
+  if (!value.IsBuffer() || value.As<Napi::Buffer<uint8_t>>().Length() != kConntrackRecordBytes) {
+    ThrowType(value.Env(), "expected a conntrack record");
+  }
+  const uint8_t* in = value.As<Napi::Buffer<uint8_t>>().Data();
+  nl::ConntrackEntry e;
+  if (in[0] != 4 && in[0] != 6) throw Napi::RangeError::New(value.Env(), "family must be 4 or 6");
+  e.family = in[0] == 4 ? AF_INET : AF_INET6;
+  e.protocol = in[1];
+  e.original = UnpackTuple(in + 24, e.family, in[22]);
+  e.reply = UnpackTuple(in + 64, e.family, in[23]);
+  if (in[3] & 4) e.zone = static_cast<uint16_t>(in[20] | in[21] << 8);
+  if (in[3] & 8) {
+    uint32_t id;
+    memcpy(&id, in + 16, 4);
+    e.id = id;
+  }
+  return e;
+}
+
+void PackConntrack(const nl::ConntrackEntry& e, uint8_t* out) {
+  // Little-endian, the layout lib/conntrack.ts reads: family (4 or 6), protocol, tcpState (255:
+  // none), bits of the optional fields (1 timeout, 2 mark, 4 zone, 8 id); status, timeout, mark,
+  // id (u32); zone (u16); the two tuples' presence bits; the original and reply tuples.
+  memset(out, 0, kConntrackRecordBytes);
+  out[0] = static_cast<uint8_t>(FamilyNumber(e.family));
+  out[1] = e.protocol;
+  out[2] = e.tcp_state.value_or(255);
+  auto u32 = [&](size_t at, const std::optional<uint32_t>& v, uint8_t bit) {
+    if (!v) return;
+    memcpy(out + at, &*v, 4);
+    out[3] |= bit;
+  };
+  u32(4, e.status, 0);
+  u32(8, e.timeout, 1);
+  u32(12, e.mark, 2);
+  u32(16, e.id, 8);
+  if (e.zone) {
+    memcpy(out + 20, &*e.zone, 2);
+    out[3] |= 4;
+  }
+  PackTuple(e.original, out + 24, &out[22]);
+  PackTuple(e.reply, out + 64, &out[23]);
 }
 
 Napi::Value WriteConntrackCount(Napi::Env env, const nl::ConntrackCount& count) {

@@ -46,7 +46,12 @@ Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link);
 Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& address);
 Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& route);
 Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& neighbor);
-Napi::Value WriteConntrack(Napi::Env env, const nl::ConntrackEntry& entry);
+// A conntrack entry as a fixed-size little-endian record (layout in convert.cc), for dumps.
+constexpr size_t kConntrackRecordBytes = 104;
+void PackConntrack(const nl::ConntrackEntry& entry, uint8_t* record);
+// A record as a dump delivered it, back as an entry (its tuples, zone and id): what a delete of
+// a listed entry sends.
+nl::ConntrackEntry ReadConntrackRecord(Napi::Value value, BorrowedFds&);
 Napi::Value WriteConntrackCount(Napi::Env env, const nl::ConntrackCount& count);
 
 // A rejected request: an Error with errno, code and the kernel's extack text.

@@ -88,6 +88,10 @@ template <typename Info>
 using Parser = bool (*)(const nlmsghdr*, nl::LinkResolver&, Info*);  // worker
 template <typename Info>
 using Writer = Napi::Value (*)(Napi::Env, const Info&);  // JS thread
+// JS thread: writes one item as a fixed-size binary record (Row::record_bytes), for dumps of
+// tables that run to 100,000s of entries: a chunk of them is one Buffer, decoded in lib/.
+template <typename Info>
+using Packer = void (*)(const Info&, uint8_t* record);
 
 struct NoReply {};  // an operation that resolves to undefined
 
@@ -97,7 +101,9 @@ struct Row {
   Builder<Spec> read_back;  // optional: a get sent right after, whose answer is the result
   bool (*changes_links)(const Spec&);
   Parser<Info> parse;  // absent: resolves to undefined
-  Writer<Info> write;
+  Writer<Info> write;  // a dump's items are written by `write`, or packed by `pack`
+  Packer<Info> pack = nullptr;
+  size_t record_bytes = 0;
 };
 
 // A pipelined netlink exchange. The row builds its messages on the worker right before they
@@ -153,22 +159,34 @@ class DumpItems {
  public:
   virtual ~DumpItems() = default;
   virtual size_t size() const = 0;
-  virtual Napi::Value Write(Napi::Env env, size_t i) const = 0;
+  // Items [start, end): an array of values, or one Buffer of records for a packed row.
+  virtual Napi::Value WriteChunk(Napi::Env env, size_t start, size_t end) const = 0;
   virtual void Clear() = 0;  // after the last chunk: the memory goes back at once
 };
 
-template <typename Info>
+template <typename Spec, typename Info>
 class TypedDumpItems final : public DumpItems {
  public:
-  TypedDumpItems(std::vector<Info> items, Writer<Info> write)
-      : items_(std::move(items)), write_(write) {}
+  TypedDumpItems(std::vector<Info> items, const Row<Spec, Info>& row)
+      : items_(std::move(items)), row_(row) {}
   size_t size() const override { return items_.size(); }
-  Napi::Value Write(Napi::Env env, size_t i) const override { return write_(env, items_[i]); }
+  Napi::Value WriteChunk(Napi::Env env, size_t start, size_t end) const override {
+    if (row_.pack != nullptr) {
+      auto records = Napi::Buffer<uint8_t>::New(env, (end - start) * row_.record_bytes);
+      for (size_t i = start; i < end; i++)
+        row_.pack(items_[i], records.Data() + (i - start) * row_.record_bytes);
+      return records;
+    }
+    Napi::Array out = Napi::Array::New(env, end - start);
+    for (size_t i = start; i < end; i++)
+      out.Set(static_cast<uint32_t>(i - start), row_.write(env, items_[i]));
+    return out;
+  }
   void Clear() override { std::vector<Info>().swap(items_); }
 
  private:
   std::vector<Info> items_;
-  Writer<Info> write_;
+  Row<Spec, Info> row_;
 };
 
 // { partial, count, cursor }: the cursor is what readDump() takes.
@@ -203,7 +221,7 @@ class DumpJob final : public JsJob {
 
  private:
   Napi::Value Result(Napi::Env env) override {
-    return DumpOutcome(env, std::make_unique<TypedDumpItems<Info>>(std::move(items_), row_.write),
+    return DumpOutcome(env, std::make_unique<TypedDumpItems<Spec, Info>>(std::move(items_), row_),
                        partial_);
   }
   Row<Spec, Info> row_;

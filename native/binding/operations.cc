@@ -67,6 +67,16 @@ Operation Dump(const char* name, int protocol, const char* spec_type, const char
                                             {build, nullptr, KeepsLinks, parse, write});
 }
 
+// A dump whose items reach JS as binary records, a Buffer per chunk (see Packer).
+template <typename Spec, typename Info>
+Operation PackedDump(const char* name, int protocol, const char* spec_type, const char* result_type,
+                     Reader<Spec> read, Builder<Spec> build, Parser<Info> parse, Packer<Info> pack,
+                     size_t record_bytes) {
+  return MakeOperation<Spec, Info, DumpJob>(
+      name, protocol, true, spec_type, result_type, read,
+      {build, nullptr, KeepsLinks, parse, nullptr, pack, record_bytes});
+}
+
 }  // namespace
 
 const std::vector<Operation>& Operations() {
@@ -89,9 +99,9 @@ const std::vector<Operation>& Operations() {
     Dump(   "neighbors",      kRoute,   "NativeNeighborFilter", "NativeNeighbor",             ReadNeighborFilter, nl::BuildDumpNeighbors, nl::ParseNeighbor, WriteNeighbor),
     Request("addNeighbor",    kRoute,   "NativeNeighborSpec",   "void",        KeepsLinks,    ReadNeighborSpec,  nl::BuildAddNeighbor),
     Request("deleteNeighbor", kRoute,   "NativeNeighborSpec",   "void",        KeepsLinks,    ReadNeighborSpec,  nl::BuildDeleteNeighbor),
-    Dump(   "conntrack",      kNetfilter, "NativeConntrackFilter", "NativeConntrackEntry",    ReadConntrackFilter, nl::BuildDumpConntrack, nl::ParseConntrack, WriteConntrack),
+    PackedDump("conntrack",   kNetfilter, "NativeConntrackFilter", "NativeConntrackRecords",  ReadConntrackFilter, nl::BuildDumpConntrack, nl::ParseConntrack, PackConntrack, kConntrackRecordBytes),
     Request("createConntrack", kNetfilter, "NativeConntrackEntry", "void",     KeepsLinks,    ReadConntrackEntry, nl::BuildCreateConntrack),
-    Request("deleteConntrack", kNetfilter, "NativeConntrackEntry", "void",     KeepsLinks,    ReadConntrackEntry, nl::BuildDeleteConntrack),
+    Request("deleteConntrack", kNetfilter, "NativeConntrackRecord", "void",    KeepsLinks,    ReadConntrackRecord, nl::BuildDeleteConntrack),
     Request("flushConntrack", kNetfilter, "NativeConntrackFilter", "void",     KeepsLinks,    ReadConntrackFilter, nl::BuildFlushConntrack),
     Request("countConntrack", kNetfilter, "NativeConntrackFilter", "number",   KeepsLinks,    ReadConntrackFilter, nl::BuildGetConntrackCount, nl::ParseConntrackCount, WriteConntrackCount),
   };

@@ -162,9 +162,7 @@ Napi::Value SandboxHandle::ReadDump(const Napi::CallbackInfo& info) {
   const size_t size = items->size();
   const size_t start = std::min<size_t>(info[1].As<Napi::Number>().Uint32Value(), size);
   const size_t end = std::min<size_t>(start + info[2].As<Napi::Number>().Uint32Value(), size);
-  Napi::Array out = Napi::Array::New(env, end - start);
-  for (size_t i = start; i < end; i++)
-    out.Set(static_cast<uint32_t>(i - start), items->Write(env, i));
+  Napi::Value out = items->WriteChunk(env, start, end);
   if (end == size) items->Clear();
   return out;
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
+import { decodeConntrackRecords } from '../../lib/conntrack.js';
 import { binding } from '../../lib/native.js';
 
 const { encode, decode } = binding.codec;
@@ -128,15 +129,45 @@ describe('request builders', () => {
       '3400 0280 1400 0180 0800 0100 c6336402 0800 0200 c0000202',
       '1c00 0280 0500 0100 06000000 0600 0200 00500000 0600 0300 03e80000',
     ));
-    // ASSURED plus CONFIRMED (a created entry is confirmed), timeout and TCP state, read back.
-    expect(decode(bytes)[0]).toMatchObject({ message: 'conntrack', protocol: 6, status: 12, timeout: 100, tcpState: 3 });
+    // ASSURED plus CONFIRMED (a created entry is confirmed), timeout and TCP state, read back
+    // through the record a dump delivers.
+    const [decoded] = decode(bytes) as unknown as Array<{ message: string; record: Buffer }>;
+    expect(decoded!.message).toBe('conntrack');
+    const entries: unknown[] = [];
+    decodeConntrackRecords(decoded!.record, (e) => entries.push(e));
+    expect(entries).toEqual([{
+      family: 4, protocol: 6, status: 12, timeout: 100, tcpState: 3,
+      original: { src: '192.0.2.2', dst: '198.51.100.2', srcPort: 1000, dstPort: 80 },
+      reply: { src: '198.51.100.2', dst: '192.0.2.2', srcPort: 80, dstPort: 1000 },
+    }]);
   });
 
-  it('deletes a conntrack entry by its original tuple, zone and id', () => {
-    const bytes = encode('deleteConntrack', {
-      family: 6, protocol: 17, zone: 3, id: 77, status: 0, original: { src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5353, dstPort: 53 },
+  it('decodes conntrack records: IPv6 as inet_ntop prints it, ICMP fields, mark, zone, id', () => {
+    const record = (spec: Record<string, unknown>) => (decode(encode('createConntrack', spec as never)) as unknown as Array<{ record: Buffer }>)[0]!.record;
+    const entries: unknown[] = [];
+    for (const [src, dst] of [['2001:db8::1', '::ffff:192.0.2.1'], ['2001:db8:0:0:1::', '::192.0.2.9']]) {
+      decodeConntrackRecords(record({
+        family: 6, protocol: 58, timeout: 5, status: 0, mark: 9, zone: 4,
+        original: { src, dst, icmpType: 128, icmpCode: 0, icmpId: 7 }, reply: { src: dst, dst: src, icmpType: 129, icmpCode: 0, icmpId: 7 },
+      }), (e) => entries.push(e));
+    }
+    expect(entries).toEqual([
+      { family: 6, protocol: 58, status: 0, timeout: 5, mark: 9, zone: 4,
+        original: { src: '2001:db8::1', dst: '::ffff:192.0.2.1', icmpType: 128, icmpCode: 0, icmpId: 7 },
+        reply: { src: '::ffff:192.0.2.1', dst: '2001:db8::1', icmpType: 129, icmpCode: 0, icmpId: 7 } },
+      expect.objectContaining({ original: expect.objectContaining({ src: '2001:db8:0:0:1::', dst: '::192.0.2.9' }) }),
+    ]);
+  });
+
+  it('deletes a listed conntrack entry by its record: original tuple, zone and id', () => {
+    const listed = (decode(encode('createConntrack', {
+      family: 6, protocol: 17, zone: 3, timeout: 9, status: 0, original: { src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5353, dstPort: 53 },
       reply: { src: '2001:db8::2', dst: '2001:db8::1', srcPort: 53, dstPort: 5353 },
-    });
+    })) as unknown as Array<{ record: Buffer }>)[0]!.record;
+    listed.writeUInt32LE(77, 16); // the id the kernel gave it
+    listed[3]! |= 8;
+    const bytes = encode('deleteConntrack', listed);
+    expect(() => encode('deleteConntrack', Buffer.alloc(3))).toThrow(TypeError);
     expect(bytes.readUInt16LE(4)).toBe(0x0102); // ctnetlink DELETE
     expect(bytes.includes(Buffer.from(hex('0600 1200 0003'), 'hex'))).toBe(true); // CTA_ZONE 3 (big-endian)
     expect(bytes.includes(Buffer.from(hex('0800 0c00 0000004d'), 'hex'))).toBe(true); // CTA_ID 77

@@ -32,8 +32,8 @@ export interface ConntrackEntry {
   timeout?: number;
   mark?: number;
   zone?: number;
-  /** The IPS_* bits set, e.g. ['SEEN_REPLY', 'ASSURED', 'CONFIRMED']. */
-  status: string[];
+  /** The IPS_* bits set, e.g. ['SEEN_REPLY', 'ASSURED', 'CONFIRMED'] (shared between entries, frozen). */
+  status: readonly string[];
   tcpState?: string;
   id?: number;
 }
@@ -139,8 +139,11 @@ const DST = 16;
 const SRC_PORT = 32;
 const DST_PORT = 34;
 
+const BYTE_TEXT = Array.from({ length: 256 }, (_, i) => String(i)); // no number formatting per byte
+
 function ipAt(b: Buffer, at: number, family: Family): string {
-  return family === 4 ? `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}` : formatIpv6(b, at);
+  if (family !== 4) return formatIpv6(b, at);
+  return BYTE_TEXT[b[at]!]! + '.' + BYTE_TEXT[b[at + 1]!]! + '.' + BYTE_TEXT[b[at + 2]!]! + '.' + BYTE_TEXT[b[at + 3]!]!;
 }
 
 function tupleAt(b: Buffer, at: number, family: Family, present: number): NativeConntrackTuple {
@@ -208,9 +211,13 @@ function protocolNumber(value: unknown, what = 'protocol'): number {
   return named(value, ipProtocols, what);
 }
 
-function protocolName(n: number): ConntrackProtocol {
+const PROTOCOL_NAMES: ConntrackProtocol[] = Array.from({ length: 256 }, (_, n) => {
   const name = nameOf(n, ipProtocols);
   return name === String(n) ? n : name as ConntrackProtocol;
+});
+
+function protocolName(n: number): ConntrackProtocol {
+  return PROTOCOL_NAMES[n] ?? n;
 }
 
 interface CompiledTuple {
@@ -293,12 +300,13 @@ function kernelFilter(filters: CompiledFilter[]): NativeConntrackFilter {
   return out;
 }
 
-const statusNames = new Map<number, string[]>(); // a table holds few distinct statuses
+// A table holds few distinct statuses: entries share one frozen list of names per status.
+const statusNames = new Map<number, readonly string[]>();
 
 function toEntry(n: NativeConntrackEntry): ConntrackEntry {
   let status = statusNames.get(n.status);
-  if (!status) statusNames.set(n.status, status = flagNames(n.status, conntrackStatus));
-  const entry: ConntrackEntry = { family: n.family, protocol: protocolName(n.protocol), original: n.original, reply: n.reply, status: status.slice() };
+  if (!status) statusNames.set(n.status, status = Object.freeze(flagNames(n.status, conntrackStatus)));
+  const entry: ConntrackEntry = { family: n.family, protocol: protocolName(n.protocol), original: n.original, reply: n.reply, status };
   if (n.timeout !== undefined) entry.timeout = n.timeout;
   if (n.mark !== undefined) entry.mark = n.mark;
   if (n.zone !== undefined) entry.zone = n.zone;

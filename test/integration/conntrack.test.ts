@@ -1,8 +1,10 @@
 // Conntrack over ctnetlink, with conntrack-tools as the oracle. Conntrack tables are per
 // namespace and entries can be inserted without traffic; every address is a documentation one.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type ConntrackEntry, type NewConntrackEntry, Sandbox, type UdpService } from '../../lib/index.js';
+import { binding } from '../../lib/native.js';
 import { conntrack, conntrackList, uniqueName } from '../support/oracle.js';
 
 let sb: Sandbox;
@@ -163,6 +165,18 @@ describe('filters', () => {
       await expect(sb.conntrack.delete(filter as never)).rejects.toBeInstanceOf(Error);
       await expect(sb.conntrack.list({ filter: filter as never })).rejects.toBeInstanceOf(Error);
     }
+  });
+});
+
+// The developer build's fault hook interrupts the first N dumps of a process (npm run test:asan).
+describe.runIf(binding.faultHooks)('an interrupted conntrack dump (fault hook)', () => {
+  it('still deletes what it saw, and says partial', async () => {
+    for (let i = 0; i < 20; i++) await sb.conntrack.create(udp('192.0.2.1', '198.51.100.1', 1000 + i, 53));
+    const script = new URL('./fixtures/dump-retry.mts', import.meta.url).pathname;
+    const out = JSON.parse(execFileSync('node_modules/.bin/tsx', [script, sb.name!, 'conntrack-delete'],
+      { encoding: 'utf8', env: { ...process.env, NETSANDBOX_FAULT_DUMP_INTR: '5' } })) as unknown;
+    expect(out).toEqual({ deleted: 20, partial: true, errors: [] });
+    expect(await sb.conntrack.count()).toBe(0);
   });
 });
 

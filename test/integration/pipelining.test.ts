@@ -112,7 +112,7 @@ describe('pipelined requests', () => {
 // build's fault hook interrupts the first N attempts of a process (npm run test:asan, in CI).
 describe.runIf(binding.faultHooks)('interrupted dumps (fault hook)', () => {
   const script = new URL('./fixtures/dump-retry.mts', import.meta.url).pathname;
-  const dump = (interrupts: number) => JSON.parse(execFileSync('node_modules/.bin/tsx', [script, sb.name!],
+  const dump = (interrupts: number) => JSON.parse(execFileSync('node_modules/.bin/tsx', [script, sb.name!, 'routes'],
     { encoding: 'utf8', env: { ...process.env, NETSANDBOX_FAULT_DUMP_INTR: String(interrupts) } })) as { partial: boolean; count: number };
 
   it('retries: four interruptions, then a complete dump', () => {

@@ -152,12 +152,20 @@ const hasPyroute2 = (() => {
   }
 })();
 
-async function ipEach(sb: Sandbox | null, lines: string[]): Promise<Run> {
-  const ops = Math.min(lines.length, SPAWN_CAP);
+/** One process per operation (argv of operation i), the first `cap` of `n` timed. */
+async function eachProcess(n: number, argv: (i: number) => string[], cap = SPAWN_CAP): Promise<Run> {
+  const ops = Math.min(n, cap);
   const run = await timed(ops, async () => {
-    for (const line of lines.slice(0, ops)) await execFile('ip', [...(sb ? ['-n', sb.name!] : []), ...line.split(' ')]);
+    for (const i of range(ops)) {
+      const [file, ...args] = argv(i);
+      await execFile(file!, args);
+    }
   });
-  return ops < lines.length ? { ...run, capped: true } : run;
+  return ops < n ? { ...run, capped: true } : run;
+}
+
+function ipEach(sb: Sandbox | null, lines: string[]): Promise<Run> {
+  return eachProcess(lines.length, (i) => ['ip', ...(sb ? ['-n', sb.name!] : []), ...lines[i]!.split(' ')]);
 }
 
 async function ipBatch(sb: Sandbox | null, lines: string[]): Promise<Run> {
@@ -365,13 +373,7 @@ const sysctlCase = (): CaseDef => ({
     // Alternating values: the library skips writes of an equal value.
     'netsandbox awaited': ({ sb }, n) => timed(n, async () => { for (const i of range(n)) await sb.sysctl.set(SYSCTL_KEY, (i + 1) % 2); }),
     'netsandbox Promise.all': ({ sb }, n) => timed(n, () => Promise.all(range(n).map((i) => sb.sysctl.set(SYSCTL_KEY, (i + 1) % 2)))),
-    'execFile ip': async ({ sb }, n) => {
-      const ops = Math.min(n, SPAWN_CAP);
-      const run = await timed(ops, async () => {
-        for (const i of range(ops)) await execFile('ip', ['netns', 'exec', sb.name, 'sysctl', '-q', '-w', `${SYSCTL_KEY}=${(i + 1) % 2}`]);
-      });
-      return ops < n ? { ...run, capped: true } : run;
-    },
+    'execFile ip': ({ sb }, n) => eachProcess(n, (i) => ['ip', 'netns', 'exec', sb.name, 'sysctl', '-q', '-w', `${SYSCTL_KEY}=${(i + 1) % 2}`]),
     // One `ip netns exec NAME sysctl -w k=v k=v ...` process for all of them.
     'ip -batch': ({ sb }, n) => timed(n, () => execFile('ip', ['netns', 'exec', sb.name, 'sysctl', '-q', '-w', ...range(n).map((i) => `${SYSCTL_KEY}=${(i + 1) % 2}`)])),
     'C ack each': ({ sb }, n) => inNamespace(sb, n, nlbench, 'ack', 'sysctl', String(n), SYSCTL_KEY),
@@ -519,18 +521,12 @@ const ctCreateCase = (): CaseDef => ({
   setup: () => ctSandbox(0),
   variants: {
     'netsandbox Promise.all': ({ sb }, n) => timed(n, () => Promise.all(range(n).map((i) => sb.conntrack.create(ctEntry(i))))),
-    'execFile ip': async ({ sb }, n) => {
-      const ops = Math.min(n, SPAWN_CAP);
-      const run = await timed(ops, async () => {
-        for (const i of range(ops)) {
-          const e = ctEntry(i);
-          await execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-I', '-p', 'udp', '-s', e.original.src, '-d', e.original.dst,
-            '--sport', String(e.original.srcPort), '--dport', '53', '--reply-src', e.reply!.src, '--reply-dst', e.original.src,
-            '--reply-port-src', '53', '--reply-port-dst', String(e.original.srcPort), '-t', '600']);
-        }
-      });
-      return { ...run, capped: true };
-    },
+    'execFile ip': ({ sb }, n) => eachProcess(n, (i) => {
+      const e = ctEntry(i);
+      return ['ip', 'netns', 'exec', sb.name, 'conntrack', '-I', '-p', 'udp', '-s', e.original.src, '-d', e.original.dst,
+        '--sport', String(e.original.srcPort), '--dport', '53', '--reply-src', e.reply!.src, '--reply-dst', e.original.src,
+        '--reply-port-src', '53', '--reply-port-dst', String(e.original.srcPort), '-t', '600'];
+    }),
   },
 });
 
@@ -566,17 +562,11 @@ const ctCleanCase = (): CaseDef => ({
       '--orig-dst', CT_FRONTEND, '--orig-port-dst', '53', '--reply-src', CT_GONE], { maxBuffer: 1 << 28 })),
     // One conntrack process per stale tuple; each dumps the whole table to find its entry, so
     // only the first CT_SPAWN_CAP are timed.
-    'execFile ip': async ({ sb }) => {
-      const ops = CT_SPAWN_CAP;
-      const run = await timed(ops, async () => {
-        for (const k of range(ops)) {
-          const e = ctEntry(k * CT_STALE_EVERY);
-          await execFile('ip', ['netns', 'exec', sb.name, 'conntrack', '-D', '-p', 'udp', '-s', e.original.src, '-d', CT_FRONTEND,
-            '--sport', String(e.original.srcPort), '--dport', '53']);
-        }
-      });
-      return { ...run, capped: true };
-    },
+    'execFile ip': ({ sb }, n) => eachProcess(n, (k) => {
+      const e = ctEntry(k * CT_STALE_EVERY);
+      return ['ip', 'netns', 'exec', sb.name, 'conntrack', '-D', '-p', 'udp', '-s', e.original.src, '-d', CT_FRONTEND,
+        '--sport', String(e.original.srcPort), '--dport', '53'];
+    }, CT_SPAWN_CAP),
   },
 });
 
@@ -777,7 +767,7 @@ function markdown(machine: Record<string, unknown>, labels: Record<string, strin
   const star = (m: Measured) => (m.capped ? '*' : '');
   return [
     `Per-operation time in µs, median of ${REPS} runs after a warm-up (lower is better).`,
-    `* measured on the first ${SPAWN_CAP} operations (one process per operation; its cost per operation does not depend on N).`,
+    `* measured on the first ${SPAWN_CAP} operations (${CT_SPAWN_CAP} for the conntrack clean-up by tuple; one process per operation; its cost per operation does not depend on N).`,
     'Route adds use prefixes of the length shown: IPv4 /24 from 198.18.0.0/15, which holds 512 of them, so 5,000 IPv4 prefixes are /28s (the shortest length of which 5,000 fit); IPv6 2001:db8:X::/48; host routes (/32, /128) have their own rows. Every variant adds the same routes on an up veth.',
     'For sysctl, "ip -batch" is one `ip netns exec NAME sysctl -w k=v k=v ...` process; for the pod set-up, "execFile ip" is one shell script of `ip` and `sysctl` commands.',
     `Conntrack: the table holds ${CT_ENTRIES.toLocaleString('en-US')} UDP entries to one service frontend, DNATed, one in ${CT_STALE_EVERY} to an endpoint that no longer serves. "execFile ip" is one conntrack-tools process per entry (\`conntrack -I\`, \`conntrack -D\` by tuple) and \`conntrack -L\` for the listing; for the clean-up "ip -batch" is one \`conntrack -D\` with the equivalent filter (--orig-dst, --orig-port-dst, --reply-src), and "netsandbox awaited" is cleanStaleUdp.`,

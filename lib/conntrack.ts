@@ -7,7 +7,7 @@ import type { NetsandboxError } from './errors.js';
 import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackTuple } from './native.js';
 import { dumpChunks, type Listing, listing, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
-import { type Family, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
+import { type Family, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
 
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre' | 'udplite' | number;
 
@@ -90,8 +90,8 @@ export interface StaleUdpResult extends ConntrackDeleteResult {
   scanned: number;
 }
 
-const TUPLE_PORTS = ['srcPort', 'dstPort', 'icmpId'] as const;
-const TUPLE_BYTES = ['icmpType', 'icmpCode'] as const;
+const TUPLE_U16 = ['srcPort', 'dstPort', 'icmpId'] as const;
+const TUPLE_U8 = ['icmpType', 'icmpCode'] as const;
 const UDP = 17;
 const ICMP_ECHO_REPLIES: Record<number, Record<number, number>> = { 1: { 8: 0 }, 58: { 128: 129 } };
 
@@ -115,18 +115,21 @@ function formatIpv6(b: Uint8Array, at: number): string {
     i = j === i ? i + 1 : j;
   }
   const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  const v4 = () => `${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+  const v4 = () => ipAt(b, at + 12, 4);
   if (best === 0 && bestLength === 6) return `::${v4()}`;
   if (best === 0 && bestLength === 5 && groups[5] === 0xffff) return `::ffff:${v4()}`;
   return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLength, 8)}`;
 }
 
+/** Checks an address (validate.ts's ipAddress, with its wording) and leaves its bytes in ipBytes. */
+function ipToBytes(value: unknown, what: string): Family {
+  return parseIp(ipAddress(value, what).address, ipBytes) as Family;
+}
+
 /** A valid address in the canonical form entries compare in (see unmapped). */
 function canonicalIp(value: unknown, what: string): string {
-  const text = requireString(value, what);
-  const family = parseIp(text, ipBytes);
-  if (family === 0) throw new RangeError(`${what} '${text}' is not an IP address`);
-  return family === 4 ? text : unmapped(formatIpv6(ipBytes, 0));
+  const family = ipToBytes(value, what);
+  return family === 4 ? ipAt(ipBytes, 0, 4) : unmapped(formatIpv6(ipBytes, 0));
 }
 
 // A conntrack record as native/binding/convert.cc (PackConntrack) writes it, little-endian.
@@ -141,7 +144,7 @@ const DST_PORT = 34;
 
 const BYTE_TEXT = Array.from({ length: 256 }, (_, i) => String(i)); // no number formatting per byte
 
-function ipAt(b: Buffer, at: number, family: Family): string {
+function ipAt(b: Uint8Array, at: number, family: Family): string {
   if (family !== 4) return formatIpv6(b, at);
   return BYTE_TEXT[b[at]!]! + '.' + BYTE_TEXT[b[at + 1]!]! + '.' + BYTE_TEXT[b[at + 2]!]! + '.' + BYTE_TEXT[b[at + 3]!]!;
 }
@@ -173,20 +176,19 @@ function ipKeyAt(b: Uint8Array, at: number, family: Family): IpKey {
 }
 
 function ipKeyOf(value: unknown, what: string): IpKey {
-  const text = requireString(value, what);
-  const family = parseIp(text, ipBytes);
-  if (family === 0) throw new RangeError(`${what} '${text}' is not an IP address`);
-  return ipKeyAt(ipBytes, 0, family);
+  return ipKeyAt(ipBytes, 0, ipToBytes(value, what));
 }
+
+const recordAt = (chunk: Buffer, at: number): NativeConntrackRecord => chunk.subarray(at, at + RECORD_BYTES);
 
 const frontendKey = (ip: IpKey, port: number): IpKey => (typeof ip === 'number' ? ip * 65536 + port : `${ip}|${port}`);
 
 /**
- * The entries of a chunk of a conntrack dump, each with its record (a view of the chunk, which a
- * delete sends back). `pick(chunk, at)`, when given, looks at the record at `at` first (see
- * cleanStaleUdp) and says whether to decode it.
+ * The entries of a chunk of a conntrack dump, each with where its record starts (recordAt makes
+ * the view a delete sends back). `pick(chunk, at)`, when given, looks at the record at `at`
+ * first (see cleanStaleUdp) and says whether to decode it.
  */
-export function decodeConntrackRecords(chunk: Buffer, visit: (entry: NativeConntrackEntry, record: NativeConntrackRecord) => void,
+export function decodeConntrackRecords(chunk: Buffer, visit: (entry: NativeConntrackEntry, chunk: Buffer, at: number) => void,
   pick?: (chunk: Buffer, at: number) => boolean): void {
   for (let at = 0; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) {
     if (pick && !pick(chunk, at)) continue;
@@ -203,7 +205,7 @@ export function decodeConntrackRecords(chunk: Buffer, visit: (entry: NativeConnt
     if (optional & 4) entry.zone = chunk.readUInt16LE(at + 20);
     if (optional & 8) entry.id = chunk.readUInt32LE(at + 16);
     if (chunk[at + 2] !== 255) entry.tcpState = chunk[at + 2]!;
-    visit(entry, chunk.subarray(at, at + RECORD_BYTES));
+    visit(entry, chunk, at);
   }
 }
 
@@ -236,25 +238,24 @@ function tuplePart(value: unknown, what: string): CompiledTuple | undefined {
   const out: CompiledTuple = {};
   if (t.src !== undefined) out.src = canonicalIp(t.src, `${what}.src`);
   if (t.dst !== undefined) out.dst = canonicalIp(t.dst, `${what}.dst`);
-  for (const key of TUPLE_PORTS) if (t[key] !== undefined) out[key] = requireInteger(t[key], `${what}.${key}`, 0, 65535);
-  for (const key of TUPLE_BYTES) if (t[key] !== undefined) out[key] = requireInteger(t[key], `${what}.${key}`, 0, 255);
+  for (const key of TUPLE_U16) if (t[key] !== undefined) out[key] = requireInteger(t[key], `${what}.${key}`, 0, 65535);
+  for (const key of TUPLE_U8) if (t[key] !== undefined) out[key] = requireInteger(t[key], `${what}.${key}`, 0, 255);
   return out;
 }
 
 function compileFilter(value: unknown, what = 'filter'): CompiledFilter {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what} must be an object`);
   const f = value as ConntrackFilter;
-  const out: CompiledFilter = { empty: true };
+  const out: Omit<CompiledFilter, 'empty'> = {};
   if (f.family !== undefined) out.family = requireFamily(f.family);
   if (f.protocol !== undefined) out.protocol = protocolNumber(f.protocol, `${what}.protocol`);
   if (f.mark !== undefined) out.mark = requireInteger(f.mark, `${what}.mark`, 0, 0xffffffff);
   if (f.zone !== undefined) out.zone = requireInteger(f.zone, `${what}.zone`, 0, 65535);
   const original = tuplePart(f.original, `${what}.original`);
   const reply = tuplePart(f.reply, `${what}.reply`);
-  if (original) out.original = original;
-  if (reply) out.reply = reply;
-  out.empty = Object.keys(out).length === 1 && Object.keys(original ?? {}).length === 0 && Object.keys(reply ?? {}).length === 0;
-  return out;
+  if (original && Object.keys(original).length > 0) out.original = original;
+  if (reply && Object.keys(reply).length > 0) out.reply = reply;
+  return { ...out, empty: Object.keys(out).length === 0 };
 }
 
 function compileFilters(value: unknown): CompiledFilter[] {
@@ -424,8 +425,8 @@ export class SandboxConntrack {
     const filters = compileFilters(filter);
     if (filters.every((f) => f.empty)) return { deleted: 0, partial: false, errors: [] };
     const matched: Listed[] = [];
-    const partial = await this.#scan('conntrack.delete', kernelFilter(filters), (entry, record) => {
-      if (filters.some((f) => matches(entry, f))) matched.push({ entry, record });
+    const partial = await this.#scan('conntrack.delete', kernelFilter(filters), (entry, chunk, at) => {
+      if (filters.some((f) => matches(entry, f))) matched.push({ entry, record: recordAt(chunk, at) });
     });
     return { ...await this.#deleteEntries(matched, 'conntrack.delete'), partial };
   }
@@ -470,6 +471,8 @@ export class SandboxConntrack {
     });
     const stale: Listed[] = [];
     let scanned = 0;
+    const notServing = (b: Backends | undefined, from: IpKey, fromPort: number) => b !== undefined
+      && (!b.endpoints.has(from) || (b.targetPort !== undefined && fromPort !== b.targetPort));
     // Only the fields compared are read from each record; stale ones are decoded in full.
     const isStale = (chunk: Buffer, at: number): boolean => {
       if (chunk[at + 1] !== UDP || chunk[at] !== family) return false;
@@ -480,17 +483,15 @@ export class SandboxConntrack {
       if (frontend === undefined && nodePort === undefined) return false;
       const from = ipKeyAt(chunk, at + REPLY, family);
       const fromPort = chunk.readUInt16LE(at + REPLY + SRC_PORT);
-      const notServing = (b: Backends | undefined) => b !== undefined
-        && (!b.endpoints.has(from) || (b.targetPort !== undefined && fromPort !== b.targetPort));
-      return notServing(frontend) || notServing(nodePort);
+      return notServing(frontend, from, fromPort) || notServing(nodePort, from, fromPort);
     };
     const { partial } = await dumpChunks(this.#sandbox, { operation: 'conntrack.cleanStaleUdp' }, 'conntrack', { family, protocol: UDP },
-      (chunk) => decodeConntrackRecords(chunk, (entry, record) => stale.push({ entry, record }), isStale));
+      (chunk) => decodeConntrackRecords(chunk, (entry, _, at) => stale.push({ entry, record: recordAt(chunk, at) }), isStale));
     return { scanned, ...await this.#deleteEntries(stale, 'conntrack.cleanStaleUdp'), partial };
   }
 
   /** One dump, its entries decoded and visited a chunk per event-loop turn; resolves to `partial`. */
-  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: NativeConntrackEntry, record: NativeConntrackRecord) => void): Promise<boolean> {
+  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: NativeConntrackEntry, chunk: Buffer, at: number) => void): Promise<boolean> {
     const { partial } = await dumpChunks(this.#sandbox, { operation }, 'conntrack', filter, (chunk) => decodeConntrackRecords(chunk, visit));
     return partial;
   }

@@ -394,7 +394,6 @@ nl::ConntrackEntry ReadConntrackEntry(Napi::Value value, BorrowedFds&) {
   e.zone = f.U16("zone");
   e.status = f.U32("status").value_or(0);
   e.tcp_state = f.U8("tcpState");
-  e.id = f.U32("id");
   return e;
 }
 
@@ -448,7 +447,11 @@ nl::ConntrackEntry ReadConntrackRecord(Napi::Value value, BorrowedFds&) {
   e.protocol = in[1];
   e.original = UnpackTuple(in + 24, e.family, in[22]);
   e.reply = UnpackTuple(in + 64, e.family, in[23]);
-  if (in[3] & 4) e.zone = static_cast<uint16_t>(in[20] | in[21] << 8);
+  if (in[3] & 4) {
+    uint16_t zone;
+    memcpy(&zone, in + 20, 2);
+    e.zone = zone;
+  }
   if (in[3] & 8) {
     uint32_t id;
     memcpy(&id, in + 16, 4);

@@ -33,13 +33,8 @@ async function main(): Promise<void> {
   await step('addAddress 192.0.2.2/24 + 2001:db8::2/64 on veth-r', () =>
     Promise.all([r.addAddress('192.0.2.2/24'), r.addAddress('2001:db8::2/64', { noDad: true })]));
   await step('setUp both ends', () => Promise.all([l.setUp(), r.setUp()]));
-  await step('wait for carrier on both ends (the kernel reports it a bit later)', async () => {
-    for (let i = 0; i < 200; i++) {
-      const states = await Promise.all([l.refresh(), r.refresh()].map(async (p) => (await p).operState));
-      if (states.every((s) => s === 'up')) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  });
+  await step('waitFor operState up on both ends (the kernel reports carrier a bit later)', () =>
+    Promise.all([l, r].map((end) => end.waitFor({ operState: 'up' }, { timeout: 5000 }))));
   const route = await step('addRoute 198.51.100.0/24 via 192.0.2.2 (in demo-left)', () =>
     left.addRoute({ dst: '198.51.100.0/24', via: '192.0.2.2' }));
   await step('addNeighbor 192.0.2.2 lladdr <veth-r mac> dev veth-l', () =>

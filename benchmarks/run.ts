@@ -6,7 +6,7 @@
 // Each variant reports, per operation: wall-clock time, CPU time, and (when Node drives it) the
 // longest event-loop stall. How each is measured is in `timed` and `selfTimed` below and in the
 // notes the markdown carries.
-import { execFile as execFileCallback, execFileSync } from 'node:child_process';
+import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
@@ -15,7 +15,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { type Interface, type NewConntrackEntry, Sandbox } from '../lib/index.js';
+// The built package (dist/), as users load it: tsx's transform of lib/ adds a `__name` call per
+// closure, which costs a hot path like a route add a few percent.
+import { type Interface, type NewConntrackEntry, Sandbox } from '../dist/index.js';
 import { renderChart } from './chart.js';
 
 const execFile = promisify(execFileCallback);
@@ -483,6 +485,89 @@ const dumpCase = (): CaseDef => ({
   },
 });
 
+// ---- events ------------------------------------------------------------------------------------
+
+const FLOOD_ROUTES = quick ? 3000 : 30_000;
+
+/**
+ * Route notifications of a flood of FLOOD_ROUTES IPv4 host routes (nlbench, pipelined), per
+ * event: from the start of the flood until the reader has seen every route. sb.watch() reads
+ * with a consumer that only counts; `ip monitor route` prints a line per route, which Node
+ * counts as it streams in (the 'execFile ip' column).
+ */
+const eventsCase = (): CaseDef => ({
+  key: 'events',
+  name: 'route events',
+  label: (n) => `route events of a ${n.toLocaleString('en-US')}-route flood (per event)`,
+  fixedN: FLOOD_ROUTES,
+  setup: linkSandbox,
+  variants: {
+    'netsandbox awaited': async ({ sb }, n) => {
+      const events = sb.watch({ routes: true });
+      await events.ready;
+      return timed(n, async () => {
+        const flood = inNamespace(sb, n, nlbench, 'pipe', 'route4', String(n), 'b0', '-l', '32');
+        let seen = 0;
+        for await (const ev of events) {
+          if (ev.type === 'route' && ev.action === 'new' && ev.route.dst.startsWith('198.18.')) seen++;
+          if (ev.type === 'resync') throw new Error('the benchmark reader fell behind the kernel');
+          if (seen === n) break;
+        }
+        await flood;
+      });
+    },
+    'execFile ip': async ({ sb }, n) => {
+      const monitor = spawn('ip', ['-n', sb.name, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        // ip says nothing when it has joined its groups: a probe route, replaced until ip prints
+        // it, tells when it listens.
+        const lines = countLines(monitor.stdout);
+        while (lines.count() === 0) {
+          await execFile('ip', ['-n', sb.name, 'route', 'replace', '203.0.113.0/24', 'dev', 'b0']);
+          await Promise.race([lines.until(1), sleep(20)]);
+        }
+        await sleep(20); // the last probes' lines
+        const probes = lines.count();
+        let started = 0;
+        const run = await timed(n, async () => {
+          started = performance.now();
+          await inNamespace(sb, n, nlbench, 'pipe', 'route4', String(n), 'b0', '-l', '32');
+          await Promise.race([lines.until(probes + n), lines.quiet(200)]);
+        });
+        // ip's own socket may overflow (it prints nothing then): say so rather than wait forever.
+        const lost = probes + n - lines.count();
+        if (lost > 0) console.log(`  ip monitor route missed ${lost} of ${n} notifications`);
+        return { ...run, seconds: (lines.lastAt() - started) / 1000 };
+      } finally {
+        monitor.kill();
+      }
+    },
+  },
+});
+
+/**
+ * Counts the lines a stream delivers: until(k) resolves once k have come, quiet(ms) once none
+ * came for that long; lastAt() is when the last one came.
+ */
+function countLines(stream: NodeJS.ReadableStream) {
+  let count = 0;
+  let lastAt = 0;
+  let waiter: { k: number; resolve: () => void } | undefined;
+  stream.on('data', (chunk: Buffer) => {
+    for (const byte of chunk) if (byte === 10) count++;
+    lastAt = performance.now();
+    if (waiter && count >= waiter.k) waiter.resolve();
+  });
+  return {
+    count: () => count,
+    lastAt: () => lastAt,
+    until: (k: number) => (count >= k ? Promise.resolve() : new Promise<void>((resolve) => (waiter = { k, resolve }))),
+    quiet: async (ms: number) => {
+      do await sleep(ms); while (performance.now() - lastAt < ms);
+    },
+  };
+}
+
 // ---- conntrack ---------------------------------------------------------------------------------
 
 const CT_ENTRIES = quick ? 2000 : 100_000;
@@ -577,7 +662,7 @@ function expectRoutes(got: unknown[] | number, want: number, who: string): void 
 
 const CASES: Array<(n: number) => CaseDef> = [
   routeCase(4, false), routeCase(4, true), routeCase(6, false), routeCase(6, true), addrCase,
-  vethCase, moveCase, netnsCase, concurrentCreateCase, sysctlCase, podCase, dumpCase, ctCreateCase, ctListCase,
+  vethCase, moveCase, netnsCase, concurrentCreateCase, sysctlCase, podCase, dumpCase, eventsCase, ctCreateCase, ctListCase,
   ctCleanCase,
 ];
 
@@ -733,6 +818,10 @@ function ratiosOf(results: Results): Ratio[] {
       add('sb.routes() / C dump', r('netsandbox awaited', 'C ack each'), none);
       add('ip -j route show + JSON.parse / sb.routes()', r('execFile ip', 'netsandbox awaited'), none);
       add('max event-loop delay of sb.routes(), ms', loopOf('netsandbox awaited'), goal('≤ 20', (v) => v <= 20));
+    }
+    if (id.startsWith('events')) {
+      add('ip monitor / sb.watch() (time to read the flood)', r('execFile ip', 'netsandbox awaited'), none);
+      add('sb.watch() events per second', 1e6 / (measured(id, 'netsandbox awaited')?.perOpUs ?? Infinity), none);
     }
     if (id.startsWith('ct-list')) add('sb.conntrack.list(), µs per entry', measured(id, 'netsandbox awaited')?.perOpUs, goal('≤ 3', (v) => v <= 3));
     if (id.startsWith('ct-clean')) {

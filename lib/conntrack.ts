@@ -7,7 +7,7 @@ import type { NetsandboxError } from './errors.js';
 import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackTuple } from './native.js';
 import { dumpChunks, type Listing, listing, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
-import { type Family, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
+import { type Family, formatIp, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
 
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre' | 'udplite' | number;
 
@@ -102,25 +102,6 @@ function unmapped(address: string): string {
 
 const ipBytes = new Uint8Array(16);
 
-/** An IPv6 address as inet_ntop writes it (RFC 5952; IPv4-mapped ones as ::ffff:a.b.c.d). */
-function formatIpv6(b: Uint8Array, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!);
-  let best = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [best, bestLength] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
-  const v4 = () => ipAt(b, at + 12, 4);
-  if (best === 0 && bestLength === 6) return `::${v4()}`;
-  if (best === 0 && bestLength === 5 && groups[5] === 0xffff) return `::ffff:${v4()}`;
-  return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + bestLength, 8)}`;
-}
-
 /** Checks an address (validate.ts's ipAddress, with its wording) and leaves its bytes in ipBytes. */
 function ipToBytes(value: unknown, what: string): Family {
   return parseIp(ipAddress(value, what).address, ipBytes) as Family;
@@ -129,7 +110,7 @@ function ipToBytes(value: unknown, what: string): Family {
 /** A valid address in the canonical form entries compare in (see unmapped). */
 function canonicalIp(value: unknown, what: string): string {
   const family = ipToBytes(value, what);
-  return family === 4 ? ipAt(ipBytes, 0, 4) : unmapped(formatIpv6(ipBytes, 0));
+  return family === 4 ? formatIp(ipBytes, 0, 4) : unmapped(formatIp(ipBytes, 0, 6));
 }
 
 // A conntrack record as native/binding/convert.cc (PackConntrack) writes it, little-endian.
@@ -142,15 +123,8 @@ const DST = 16;
 const SRC_PORT = 32;
 const DST_PORT = 34;
 
-const BYTE_TEXT = Array.from({ length: 256 }, (_, i) => String(i)); // no number formatting per byte
-
-function ipAt(b: Uint8Array, at: number, family: Family): string {
-  if (family !== 4) return formatIpv6(b, at);
-  return BYTE_TEXT[b[at]!]! + '.' + BYTE_TEXT[b[at + 1]!]! + '.' + BYTE_TEXT[b[at + 2]!]! + '.' + BYTE_TEXT[b[at + 3]!]!;
-}
-
 function tupleAt(b: Buffer, at: number, family: Family, present: number): NativeConntrackTuple {
-  const t: NativeConntrackTuple = { src: ipAt(b, at, family), dst: ipAt(b, at + DST, family) };
+  const t: NativeConntrackTuple = { src: formatIp(b, at, family), dst: formatIp(b, at + DST, family) };
   if (present & 1) t.srcPort = b.readUInt16LE(at + SRC_PORT);
   if (present & 2) t.dstPort = b.readUInt16LE(at + DST_PORT);
   if (present & 4) t.icmpType = b[at + 38]!;
@@ -168,8 +142,8 @@ type IpKey = number | string;
 function ipKeyAt(b: Uint8Array, at: number, family: Family): IpKey {
   let v4 = at;
   if (family === 6) {
-    for (let i = 0; i < 10; i++) if (b[at + i] !== 0) return formatIpv6(b, at);
-    if (b[at + 10] !== 0xff || b[at + 11] !== 0xff) return formatIpv6(b, at);
+    for (let i = 0; i < 10; i++) if (b[at + i] !== 0) return formatIp(b, at, 6);
+    if (b[at + 10] !== 0xff || b[at + 11] !== 0xff) return formatIp(b, at, 6);
     v4 = at + 12;
   }
   return ((b[v4]! << 24) | (b[v4 + 1]! << 16) | (b[v4 + 2]! << 8) | b[v4 + 3]!) >>> 0;

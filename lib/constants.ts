@@ -21,6 +21,7 @@ export const addressFlags: Record<string, number> = {
 };
 
 export const IFF_UP = 0x1;
+export const IFF_LOWER_UP = 0x10000; // carrier
 export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
 

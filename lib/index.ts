@@ -3,7 +3,9 @@ export type {
   CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, Listing,
 } from './sandbox.js';
 export { Interface } from './interface.js';
-export type { InterfaceRef, Address, AddressOptions, MoveOptions, Statistics } from './interface.js';
+export type { InterfaceRef, Address, AddressOptions, LinkState, MoveOptions, Statistics } from './interface.js';
+export { Watcher, MAX_QUEUED_EVENTS } from './events.js';
+export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } from './events.js';
 export { Route } from './route.js';
 export type { RouteSpec, ScopeName } from './route.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';

@@ -1,10 +1,35 @@
-import { addressFlags, flagNames, IFF_UP, operStates, scopes } from './constants.js';
+import { addressFlags, flagNames, IFF_LOWER_UP, IFF_UP, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
+import { deadline, type WaitOptions } from './events.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
 import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireFamily, type Family } from './validate.js';
+
+/** What Interface.waitFor() waits for: every field given must hold. */
+export interface LinkState {
+  /** RFC 2863 state, as `operState` reads: 'up', 'down', 'lowerlayerdown', ... */
+  operState?: (typeof operStates)[number];
+  up?: boolean;
+  carrier?: boolean;
+}
+
+function linkStateTest(state: LinkState): (link: Interface) => boolean {
+  if (typeof state !== 'object' || state === null) throw new TypeError('waitFor() takes { operState?, up?, carrier? }');
+  const { operState, up, carrier } = state;
+  if (operState === undefined && up === undefined && carrier === undefined) {
+    throw new TypeError('waitFor() needs at least one of operState, up, carrier');
+  }
+  if (operState !== undefined && !operStates.includes(operState)) {
+    throw new RangeError(`operState '${String(operState)}' is not one of ${operStates.join(', ')}`);
+  }
+  for (const [what, value] of [['up', up], ['carrier', carrier]] as const) {
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${what} must be a boolean`);
+  }
+  return (link) => (operState === undefined || link.operState === operState) && (up === undefined || link.up === up)
+    && (carrier === undefined || link.carrier === carrier);
+}
 
 /** An interface given as an Interface object or by name. */
 export type InterfaceRef = Interface | string;
@@ -68,6 +93,8 @@ export class Interface {
   get mac(): string { return this.#link.mac; }
   /** Administratively up (IFF_UP). */
   get up(): boolean { return (this.#link.flags & IFF_UP) !== 0; }
+  /** The link has carrier (IFF_LOWER_UP): a veth whose peer is up, a cable plugged in. */
+  get carrier(): boolean { return (this.#link.flags & IFF_LOWER_UP) !== 0; }
   /** RFC 2863 state: 'up', 'down', 'lowerlayerdown', 'unknown', ... */
   get operState(): string { return operStates[this.#link.operState] ?? 'unknown'; }
   /** The master's name (a bridge), or null. */
@@ -79,8 +106,8 @@ export class Interface {
   }
 
   toJSON(): object {
-    const { index, name, kind, mtu, mac, up, operState, master } = this;
-    return { index, name, kind, mtu, mac, up, operState, master, sandbox: label(this.#sandbox) };
+    const { index, name, kind, mtu, mac, up, carrier, operState, master } = this;
+    return { index, name, kind, mtu, mac, up, carrier, operState, master, sandbox: label(this.#sandbox) };
   }
 
   /** Like `ip link set NAME up`. */
@@ -222,6 +249,77 @@ export class Interface {
     const { items } = await dump(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
       { dev: this.index, ...(options.family !== undefined && { family: requireFamily(options.family) }) }, toAddress);
     return items;
+  }
+
+  /**
+   * Resolves (to this interface, updated) once it is in `state`: `{ operState: 'up' }`, `{ up:
+   * true }`, `{ carrier: true }`, or several (all must hold). Subscribes first, then reads the
+   * interface, so a change in between is never missed. Rejects with NotFoundError if the
+   * interface goes away, ETIMEDOUT after `timeout` ms, or the signal's reason.
+   */
+  waitFor(state: LinkState, options?: WaitOptions): Promise<this> {
+    let holds: (link: Interface) => boolean;
+    try {
+      holds = linkStateTest(state);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const events = this.#sandbox.watch({ links: true });
+    const context = { operation: 'waitFor', sandbox: label(this.#sandbox), target: this.name };
+    return deadline(options, context, () => events.close(), async () => {
+      await events.ready;
+      await this.refresh();
+      if (holds(this)) return this;
+      for await (const ev of events) {
+        let now: Interface | undefined;
+        if (ev.type === 'link') {
+          if (ev.link.index !== this.index) continue;
+          now = ev.action === 'new' ? ev.link : undefined;
+        } else if (ev.type === 'resync') {
+          now = ev.snapshot.links?.find((l) => l.index === this.index);
+        }
+        if (now === undefined) throw new NotFoundError({ ...context, code: 'ENODEV', detail: 'the interface went away' });
+        this.#link = now.#link;
+        if (holds(this)) return this;
+      }
+      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', context);
+    });
+  }
+
+  /**
+   * Resolves to the interface's addresses once none is tentative: IPv6 duplicate address
+   * detection is done (the kernel announces each address again when its tentative flag clears).
+   * Rejects with ERR_DAD_FAILED if an address turned out to be a duplicate, and as waitFor().
+   */
+  waitForAddresses(condition: { settled: true }, options?: WaitOptions): Promise<Address[]> {
+    if (condition?.settled !== true) return Promise.reject(new TypeError('waitForAddresses() takes { settled: true }'));
+    const events = this.#sandbox.watch({ addresses: true });
+    const context = { operation: 'waitForAddresses', sandbox: label(this.#sandbox), target: this.name };
+    const mine = new Map<string, Address>();
+    const key = (a: Address) => `${a.address}/${a.prefixLength}`;
+    const settled = (): boolean => {
+      const failed = [...mine.values()].find((a) => a.flags.includes('dadfailed'));
+      if (failed) throw libraryError('ERR_DAD_FAILED', `duplicate address detection failed for ${key(failed)}: another host has it`, context);
+      return [...mine.values()].every((a) => !a.flags.includes('tentative'));
+    };
+    return deadline(options, context, () => events.close(), async () => {
+      await events.ready;
+      for (const a of await this.addresses()) mine.set(key(a), a);
+      if (settled()) return [...mine.values()];
+      for await (const ev of events) {
+        if (ev.type === 'address' && ev.address.dev === this.name) {
+          if (ev.action === 'new') mine.set(key(ev.address), ev.address);
+          else mine.delete(key(ev.address));
+        } else if (ev.type === 'resync') {
+          mine.clear();
+          for (const a of ev.snapshot.addresses ?? []) if (a.dev === this.name) mine.set(key(a), a);
+        } else {
+          continue;
+        }
+        if (settled()) return [...mine.values()];
+      }
+      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', context);
+    });
   }
 
   async #change(operation: string, change: Omit<NativeLinkSpec, 'dev'>): Promise<void> {

@@ -73,10 +73,8 @@ export interface NativeAddressSpec {
 
 export interface NativeAddressFilter { family?: 4 | 6; dev?: LinkRef }
 
-export interface NativeRouteSpec {
-  family: 4 | 6; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
-  onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; protocol?: number; type?: number;
-}
+/** A route spec packed by lib/route.ts (routeRecord), read by native/binding/convert.cc. */
+export type NativeRouteRecord = Uint8Array;
 
 export interface NativeRouteFilter { family?: 4 | 6; table?: number }
 
@@ -126,6 +124,25 @@ export interface NativeSandboxHandle {
   sysctl(entries: Array<{ path: string[]; value?: string }>): Promise<NativeSysctlResult[]>;
   /** Every readable key below a sysctl directory. */
   sysctlList(path: string[]): Promise<Array<[string[], string]>>;
+  /** A socket in the namespace subscribed to `groups` (lib/events.ts's GROUPS bits). */
+  openEvents(groups: number): Promise<NativeEventStream>;
+}
+
+/** A notification as the binding reads it; 'overflow' where the kernel dropped some. */
+export type NativeEvent =
+  | { type: 'link' | 'address' | 'route' | 'neighbor'; action: 'new' | 'delete'; item: unknown }
+  | { type: 'overflow' };
+
+/** A namespace's notification socket, polled on the main thread. */
+export interface NativeEventStream {
+  /** Polls the socket; `onEvents` gets what each wake-up read, in order. */
+  start(onEvents: (events: NativeEvent[]) => void): void;
+  join(groups: number): void;
+  /** Names of interfaces from a fresh list, after an overflow. */
+  learn(indexes: number[], names: string[]): void;
+  /** Whether the open socket keeps the event loop alive (someone waits for an event). */
+  keepAlive(yes: boolean): void;
+  close(): void;
 }
 
 /** A row of the binding's operation table, as data. */

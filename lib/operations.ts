@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteSpec } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -22,13 +22,13 @@ export interface NativeOperations {
   /** dump, alone on its socket; NETLINK_ROUTE */
   routes: { spec: NativeRouteFilter; result: Dump<NativeRoute> };
   /** pipelined; NETLINK_ROUTE */
-  addRoute: { spec: NativeRouteSpec; result: NativeRoute };
+  addRoute: { spec: NativeRouteRecord; result: NativeRoute | undefined };
   /** pipelined; NETLINK_ROUTE */
-  replaceRoute: { spec: NativeRouteSpec; result: NativeRoute };
+  replaceRoute: { spec: NativeRouteRecord; result: NativeRoute | undefined };
   /** pipelined; NETLINK_ROUTE */
-  deleteRoute: { spec: NativeRouteSpec; result: void };
+  deleteRoute: { spec: NativeRouteRecord; result: void };
   /** pipelined; NETLINK_ROUTE */
-  getRoute: { spec: NativeRouteSpec; result: NativeRoute };
+  getRoute: { spec: NativeRouteRecord; result: NativeRoute };
   /** dump, alone on its socket; NETLINK_ROUTE */
   neighbors: { spec: NativeNeighborFilter; result: Dump<NativeNeighbor> };
   /** pipelined; NETLINK_ROUTE */

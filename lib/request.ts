@@ -16,19 +16,19 @@ import { type NativeOperations, operationIndex } from './operations.js';
 import type { Sandbox } from './sandbox.js';
 import { interfaceName } from './validate.js';
 
-interface Slot {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  sandbox: Sandbox;
-  context: RequestContext;
-}
-
-/** A sandbox's handle and the requests queued for it. */
+/**
+ * A sandbox's handle and the requests queued for it, in parallel arrays (one entry per request:
+ * a 5,000-route Promise.all keeps them all alive until its last result, so no object per slot).
+ */
 interface Entry {
+  sandbox: Sandbox;
   handle: NativeSandboxHandle;
   ops: number[];
   specs: unknown[];
-  slots: Slot[];
+  contexts: RequestContext[];
+  resolves: Array<(value: unknown) => void>;
+  rejects: Array<(error: unknown) => void>;
+  wraps: Array<((result: never) => unknown) | undefined>;
   scheduled: boolean; // a hand-over is due (a microtask, or the next turn for the rest)
   early: number; // requests handed over early in this turn (see EARLY_FLUSH)
 }
@@ -51,7 +51,7 @@ const entries = new WeakMap<Sandbox, Entry>();
 
 /** Called once by the Sandbox constructor: the handle is reachable only through here. */
 export function registerSandbox(sandbox: Sandbox, handle: NativeSandboxHandle): void {
-  entries.set(sandbox, { handle, ops: [], specs: [], slots: [], scheduled: false, early: 0 });
+  entries.set(sandbox, { sandbox, handle, ops: [], specs: [], contexts: [], resolves: [], rejects: [], wraps: [], scheduled: false, early: 0 });
 }
 
 function entryOf(sandbox: Sandbox): Entry {
@@ -86,10 +86,12 @@ function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error
 
 /**
  * Queues a netlink operation of `sandbox`; it goes to the worker with everything else queued in
- * this turn, in order. Rejects with the typed error for `context`; never throws.
+ * this turn, in order. Resolves to the binding's result, or to `wrap(result)` (called on the main
+ * thread as the result arrives, which saves a second promise per request); rejects with the
+ * typed error for `context`. Never throws.
  */
-export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context: RequestContext, op: K,
-  spec: NativeOperations[K]['spec']): Promise<NativeOperations[K]['result']> {
+export function send<K extends keyof NativeOperations, T = NativeOperations[K]['result']>(sandbox: Sandbox, context: RequestContext,
+  op: K, spec: NativeOperations[K]['spec'], wrap?: (result: NativeOperations[K]['result']) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const entry = entryOf(sandbox); // a throw here rejects the promise
     if (!entry.scheduled) {
@@ -98,7 +100,10 @@ export function send<K extends keyof NativeOperations>(sandbox: Sandbox, context
     }
     entry.ops.push(operationIndex[op]);
     entry.specs.push(spec);
-    entry.slots.push({ resolve: resolve as (value: unknown) => void, reject, sandbox, context });
+    entry.contexts.push(context);
+    entry.resolves.push(resolve as (value: unknown) => void);
+    entry.rejects.push(reject);
+    entry.wraps.push(wrap as ((result: never) => unknown) | undefined);
     if (entry.ops.length >= EARLY_FLUSH && entry.early < SUBMIT_CHUNK) {
       entry.early += entry.ops.length;
       flush(entry);
@@ -121,24 +126,36 @@ function handOver(entry: Entry): void {
 function flush(entry: Entry, max = Infinity): void {
   const n = Math.min(max, entry.ops.length);
   if (n === 0) return;
+  const { sandbox } = entry;
   const ops = entry.ops.splice(0, n);
   const specs = entry.specs.splice(0, n);
-  const slots = entry.slots.splice(0, n);
+  const contexts = entry.contexts.splice(0, n);
+  const resolves = entry.resolves.splice(0, n);
+  const rejects = entry.rejects.splice(0, n);
+  const wraps = entry.wraps.splice(0, n);
   const settle = (first: number, outcomes: unknown[]) => {
-    for (let i = 0; i < outcomes.length; i++) {
-      const slot = slots[first + i]!;
+    for (let i = 0, at = first; i < outcomes.length; i++, at++) {
       const outcome = outcomes[i];
       if (outcome instanceof Error) {
-        slot.reject(typed(outcome, slot.sandbox, slot.context));
-      } else {
-        slot.resolve(outcome);
+        rejects[at]!(typed(outcome, sandbox, contexts[at]!));
+        continue;
+      }
+      const wrap = wraps[at];
+      if (wrap === undefined) {
+        resolves[at]!(outcome);
+        continue;
+      }
+      try {
+        resolves[at]!(wrap(outcome as never));
+      } catch (error) { // a bug of ours, not the caller's: still a rejection, never a throw here
+        rejects[at]!(error);
       }
     }
   };
   try {
     entry.handle.submit(Uint8Array.from(ops), specs, settle);
   } catch (error) { // closed: nothing was queued
-    for (const slot of slots) slot.reject(typed(error, slot.sandbox, slot.context));
+    for (let at = 0; at < n; at++) rejects[at]!(typed(error, sandbox, contexts[at]!));
   }
 }
 

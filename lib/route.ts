@@ -1,9 +1,10 @@
 import { protocols, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
+import type { Interface } from './interface.js';
 import type { InterfaceRef } from './interface.js';
-import type { NativeRoute, NativeRouteSpec } from './native.js';
+import type { LinkRef, NativeRoute, NativeRouteRecord } from './native.js';
 import { linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
-import { type Family, ipAddress, named, nameOf, network, requireInteger } from './validate.js';
+import { type Family, formatIp, ipAddress, named, nameOf, network, parseIp, requireInteger } from './validate.js';
 
 export type ScopeName = 'global' | 'universe' | 'site' | 'link' | 'host' | 'nowhere';
 
@@ -62,7 +63,7 @@ export class Route {
 
   /** Like `ip route del` with this route's dst, via, dev, table and metric. */
   async delete(): Promise<void> {
-    const spec: NativeRouteSpec = {
+    const spec: RouteFields = {
       family: this.family,
       table: this.table,
       metric: this.metric,
@@ -71,7 +72,8 @@ export class Route {
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
     if (this.via !== undefined) spec.via = this.via;
     if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
-    await send(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, 'deleteRoute', spec);
+    if (this.#devIndex === undefined && this.dev !== undefined) spec.dev = this.dev;
+    await send(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, 'deleteRoute', routeRecord(spec));
   }
 }
 
@@ -92,11 +94,34 @@ export function describeRoute(r: { dst: string; via?: string | undefined; dev?: 
   ].filter(Boolean).join(' ');
 }
 
-/** Validates a RouteSpec and turns it into the binding's form. Throws TypeError/RangeError. */
-export function toNativeRoute(sandbox: Sandbox, spec: RouteSpec, forDelete = false): NativeRouteSpec {
+/** A checked route spec: addresses as text of the family, dev an index or a name; `from` only for a get. */
+export interface RouteFields {
+  family: Family; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
+  onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; protocol?: number; type?: number;
+}
+
+const RT_TABLE_MAIN = 254;
+const RTPROT_BOOT = 3;
+
+/** iproute2's default scope for a new route of `type`, which users of `ip route add` expect. */
+function defaultScope(type: number, via: string | undefined): number {
+  switch (type) {
+    case routeTypes.local: case routeTypes.nat: return scopes.host!;
+    case routeTypes.broadcast: case routeTypes.multicast: case routeTypes.anycast: return scopes.link!;
+    case RTN_UNICAST: return via === undefined ? scopes.link! : scopes.global!;
+    default: return scopes.global!;
+  }
+}
+
+/**
+ * Validates a RouteSpec (TypeError/RangeError). For an add, fills in iproute2's defaults (main
+ * table, protocol boot, unicast, its scope), so the fields are exactly what is sent; for a
+ * delete, what is left out matches any route.
+ */
+export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false): RouteFields {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('a route spec must be an object');
   let family: Family | undefined = spec.family;
-  const out: Partial<NativeRouteSpec> = {};
+  const out: Partial<RouteFields> = {};
   if (spec.dst !== 'default') {
     const dst = network(spec.dst, 'dst');
     family = dst.family;
@@ -124,6 +149,86 @@ export function toNativeRoute(sandbox: Sandbox, spec: RouteSpec, forDelete = fal
   if (spec.metric !== undefined) out.metric = requireInteger(spec.metric, 'metric', 0, 0xffffffff);
   if (spec.protocol !== undefined) out.protocol = named(spec.protocol, protocols, 'protocol');
   if (spec.type !== undefined) out.type = named(spec.type, routeTypes, 'type', 255, 1); // 0 is RTN_UNSPEC
-  if (!forDelete && out.table === 0) throw new RangeError('table 0 is not a routing table');
-  return out as NativeRouteSpec;
+  if (!forDelete) {
+    if (out.table === 0) throw new RangeError('table 0 is not a routing table');
+    out.table ??= RT_TABLE_MAIN;
+    out.protocol ??= RTPROT_BOOT;
+    out.type ??= RTN_UNICAST;
+    out.scope ??= defaultScope(out.type, out.via);
+  }
+  return out as RouteFields;
+}
+
+// A route record as native/binding/convert.cc (ReadRouteRecord) reads it, little-endian.
+const RECORD_BYTES = 100;
+const DEV_NAME = 20;
+const ADDRESSES = [['dst', 36, 1], ['via', 52, 2], ['src', 68, 4], ['from', 84, 8]] as const;
+
+// Records are cut from a slab, never reused: one allocation per 256 routes, none per route.
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+function putU32(r: Uint8Array, at: number, value: number): void {
+  r[at] = value;
+  r[at + 1] = value >>> 8;
+  r[at + 2] = value >>> 16;
+  r[at + 3] = value >>> 24;
+}
+
+const utf8 = new TextEncoder();
+
+/** Packs checked fields into the record the binding reads (no property lookups, no text). */
+export function routeRecord(f: RouteFields): NativeRouteRecord {
+  if (slabUsed + RECORD_BYTES > slab.byteLength) {
+    slab = new ArrayBuffer(RECORD_BYTES * 256);
+    slabUsed = 0;
+  }
+  const r = new Uint8Array(slab, slabUsed, RECORD_BYTES);
+  slabUsed += RECORD_BYTES;
+  r[0] = f.family;
+  r[1] = f.dstLength ?? 0;
+  let present = 0;
+  for (const [key, at, bit] of ADDRESSES) {
+    const text = f[key];
+    if (text === undefined) continue;
+    parseIp(text, r, at);
+    present |= bit;
+  }
+  if (f.scope !== undefined) [r[4], present] = [f.scope, present | 16];
+  if (f.protocol !== undefined) [r[5], present] = [f.protocol, present | 32];
+  if (f.type !== undefined) [r[6], present] = [f.type, present | 64];
+  if (f.metric !== undefined) {
+    putU32(r, 12, f.metric);
+    present |= 128;
+  }
+  r[3] = present;
+  r[7] = f.onLink === true ? 1 : 0;
+  putU32(r, 8, f.table ?? 0);
+  if (typeof f.dev === 'number') putU32(r, 16, f.dev);
+  else if (f.dev !== undefined) utf8.encodeInto(f.dev, r.subarray(DEV_NAME, DEV_NAME + 15)); // checked: at most 15 bytes
+  return r;
+}
+
+/**
+ * The route an add installed, from its record and fields, as the kernel reports it: used when
+ * the kernel was not asked to echo it (a unicast route with its device). IPv6 routes are
+ * reported with scope global, and metric 0 means 1024 (IP6_RT_PRIO_USER).
+ */
+export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: InterfaceRef | undefined): NativeRoute {
+  const v6 = f.family === 6;
+  const route: NativeRoute = {
+    family: f.family,
+    dst: f.dst === undefined ? 'default' : `${formatIp(r, 36, f.family)}/${f.dstLength!}`,
+    table: f.table!,
+    metric: v6 && !f.metric ? 1024 : f.metric ?? 0,
+    protocol: f.protocol!,
+    scope: v6 ? scopes.global! : f.scope!,
+    type: f.type!,
+    flags: f.onLink === true ? RTNH_F_ONLINK : 0,
+  };
+  if (f.via !== undefined) route.via = formatIp(r, 52, f.family);
+  if (f.src !== undefined) route.src = formatIp(r, 68, f.family);
+  if (typeof dev === 'string') route.dev = dev;
+  else if (dev !== undefined) [route.dev, route.devIndex] = [(dev as Interface).name, (dev as Interface).index];
+  return route;
 }

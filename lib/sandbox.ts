@@ -3,11 +3,12 @@ import { isAbsolute } from 'node:path';
 
 import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
-import { afterUndo, libraryError, toError } from './errors.js';
+import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
+import { deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import { dump, handleOf, label, linkRef, type Listing, listing, registerSandbox, request, send } from './request.js';
-import { describeRoute, Route, type RouteSpec, toNativeRoute } from './route.js';
+import { describeRoute, installedRoute, Route, routeFields, routeRecord, type RouteSpec } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
   type Family, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
@@ -96,6 +97,7 @@ export class Sandbox implements AsyncDisposable {
   /** Whether this object made the namespace (disposal destroys only those). */
   readonly #created: boolean;
   #closing: Promise<void> | undefined;
+  #events: EventHub | undefined;
 
   private constructor(handle: NativeSandboxHandle, info: { id: number; path: string }, name: string | undefined,
     persisted: boolean, created: boolean) {
@@ -175,6 +177,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Finishes queued requests, then stops the worker. The namespace stays. Idempotent. */
   close(): Promise<void> {
+    this.#events?.close();
     this.#closing ??= request(this, { operation: 'close' }, (h) => h.close());
     return this.#closing;
   }
@@ -337,22 +340,32 @@ export class Sandbox implements AsyncDisposable {
   // ---- Routes ---------------------------------------------------------------------------
 
   /** Like `ip route add`; resolves to the route exactly as the kernel installed it. */
-  async addRoute(spec: RouteSpec): Promise<Route> {
-    const native = toNativeRoute(this, spec);
-    return new Route(this, await send(this, { operation: 'addRoute', target: () => describeRoute(spec) }, 'addRoute', native));
+  addRoute(spec: RouteSpec): Promise<Route> {
+    return this.#installRoute('addRoute', spec);
   }
 
   /** Like `ip route replace`. */
-  async replaceRoute(spec: RouteSpec): Promise<Route> {
-    const native = toNativeRoute(this, spec);
-    return new Route(this, await send(this, { operation: 'replaceRoute', target: () => describeRoute(spec) }, 'replaceRoute', native));
+  replaceRoute(spec: RouteSpec): Promise<Route> {
+    return this.#installRoute('replaceRoute', spec);
+  }
+
+  // Not async: a route add is the hot path, and send's wrap saves a promise per route.
+  #installRoute(op: 'addRoute' | 'replaceRoute', spec: RouteSpec): Promise<Route> {
+    try {
+      const fields = routeFields(this, spec);
+      const record = routeRecord(fields);
+      return send(this, { operation: op, target: () => describeRoute(spec) }, op, record,
+        (echoed) => new Route(this, echoed ?? installedRoute(record, fields, spec.dev)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Like `ip route del`: fields left out match any route. */
   async deleteRoute(spec: RouteSpec | Route): Promise<void> {
     if (spec instanceof Route) return spec.delete();
-    const native = toNativeRoute(this, spec, true);
-    await send(this, { operation: 'deleteRoute', target: () => describeRoute(spec) }, 'deleteRoute', native);
+    const record = routeRecord(routeFields(this, spec, true));
+    await send(this, { operation: 'deleteRoute', target: () => describeRoute(spec) }, 'deleteRoute', record);
   }
 
   /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */
@@ -366,16 +379,63 @@ export class Sandbox implements AsyncDisposable {
   /** Like `ip route get ADDRESS [from SRC] [oif DEV]`: the route the kernel would use. */
   async routeTo(address: string, options: { from?: string; dev?: InterfaceRef } = {}): Promise<Route> {
     const dst = ipAddress(address, 'address');
-    const spec = {
+    const record = routeRecord({
       family: dst.family,
       dst: dst.address,
       ...(options.from !== undefined && { from: ipAddress(options.from, 'from', dst.family).address }),
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
-    };
-    const answer = await send(this, { operation: 'routeTo', target: address }, 'getRoute', spec);
+    });
+    const answer = await send(this, { operation: 'routeTo', target: address }, 'getRoute', record);
     // Asked `from` an address, the kernel answers with that address as the route's source
     // prefix (RTA_SRC), not as a preferred source: it is the source this route would use.
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
+  }
+
+  // ---- Events and waits ----------------------------------------------------------------
+
+  /**
+   * The sandbox's changes as they happen, like `ip monitor`: `for await (const ev of
+   * sb.watch({ links: true }))`. Every watcher of a sandbox shares one socket; close() (or
+   * `break`) ends one, and the last closes the socket. See Watcher for what happens on overflow.
+   */
+  watch(options: WatchOptions): Watcher {
+    this.#events ??= new EventHub({
+      open: (groups) => request(this, { operation: 'watch' }, (h) => h.openEvents(groups)),
+      link: (n) => new Interface(this, n),
+      address: toAddress,
+      route: (n) => new Route(this, n),
+      neighbor: toNeighbor,
+      interfaces: () => this.interfaces(),
+      addresses: () => this.addresses(),
+      routes: () => this.routes({ table: 'all' }),
+      neighbors: () => this.neighbors(),
+    });
+    return this.#events.watch(options);
+  }
+
+  /** Resolves when an interface of this name exists (now, or once it is made or moved here). */
+  waitForInterface(name: string, options?: WaitOptions): Promise<Interface> {
+    let valid: string;
+    try {
+      valid = interfaceName(name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const events = this.watch({ links: true });
+    return deadline(options, { operation: 'waitForInterface', sandbox: label(this), target: valid }, () => events.close(), async () => {
+      await events.ready;
+      const now = await this.interface(valid).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (now) return now;
+      for await (const ev of events) {
+        if (ev.type === 'link' && ev.action === 'new' && ev.link.name === valid) return ev.link;
+        const found = ev.type === 'resync' ? ev.snapshot.links?.find((l) => l.name === valid) : undefined;
+        if (found) return found;
+      }
+      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', { operation: 'waitForInterface', sandbox: label(this), target: valid });
+    });
   }
 
   // ---- Neighbours ------------------------------------------------------------------------
@@ -403,15 +463,8 @@ export class Sandbox implements AsyncDisposable {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
       ...(options.family !== undefined && { family: requireFamily(options.family) }),
     };
-    const { items: all, partial } = await dump(this, { operation: 'neighbors' }, 'neighbors', filter, (n) => n);
-    const items = all.filter((n) => n.family !== 'bridge' && n.ip !== undefined).map((n): Neighbor => ({
-      family: n.family as Family,
-      ip: n.ip!,
-      ...(n.mac !== undefined && { mac: n.mac }),
-      dev: n.dev,
-      state: neighborState(n),
-    }));
-    return listing(items, partial);
+    const { items: all, partial } = await dump(this, { operation: 'neighbors' }, 'neighbors', filter, toNeighbor);
+    return listing(all.filter((n) => n !== undefined), partial);
   }
 
   /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */
@@ -462,4 +515,16 @@ function basePath(value: string | undefined): string {
   const dir = fsPath(value ?? DEFAULT_BASE_PATH, 'basePath');
   if (!isAbsolute(dir)) throw new TypeError('basePath must be an absolute path');
   return dir.replace(/\/+$/, '') || '/';
+}
+
+/** A neighbour as neighbors() lists it; undefined for bridge FDB entries (fdbEntries() has them). */
+function toNeighbor(n: NativeNeighbor): Neighbor | undefined {
+  if (n.family === 'bridge' || n.ip === undefined) return undefined;
+  return {
+    family: n.family,
+    ip: n.ip,
+    ...(n.mac !== undefined && { mac: n.mac }),
+    dev: n.dev,
+    state: neighborState(n),
+  };
 }

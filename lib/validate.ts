@@ -87,13 +87,13 @@ const parsed = new Uint8Array(16);
  * Parses an IPv4 or IPv6 literal into `out` (network order), like inet_pton: no zone index, no
  * leading zeros in IPv4 parts, '::' for at least one zero group. Returns the family, or 0.
  */
-export function parseIp(text: string, out: Uint8Array = parsed): 0 | Family {
+export function parseIp(text: string, out: Uint8Array = parsed, at = 0): 0 | Family {
   for (let i = 0; i < text.length && i < 5; i++) {
     const c = text.charCodeAt(i);
-    if (c === 46) return parseIpv4(text, 0, text.length, out, 0) ? 4 : 0; // a '.' before any ':'
+    if (c === 46) return parseIpv4(text, 0, text.length, out, at) ? 4 : 0; // a '.' before any ':'
     if (c === 58) break;
   }
-  return parseIpv6(text, out) ? 6 : 0;
+  return parseIpv6(text, out, at) ? 6 : 0;
 }
 
 function parseIpv4(text: string, start: number, end: number, out: Uint8Array, at: number): boolean {
@@ -124,7 +124,7 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-function parseIpv6(text: string, out: Uint8Array): boolean {
+function parseIpv6(text: string, out: Uint8Array, at: number): boolean {
   const end = text.length;
   let words = 0;
   let gap = -1; // the word where '::' stands
@@ -143,13 +143,13 @@ function parseIpv6(text: string, out: Uint8Array): boolean {
       if (++digits > 4) return false;
     }
     if (text.charCodeAt(i) === 46) { // an embedded IPv4 address ends it
-      if (words > 6 || !parseIpv4(text, groupStart, end, out, words * 2)) return false;
+      if (words > 6 || !parseIpv4(text, groupStart, end, out, at + words * 2)) return false;
       words += 2;
       break;
     }
     if (digits === 0 || words === 8) return false;
-    out[words * 2] = value >> 8;
-    out[words * 2 + 1] = value & 0xff;
+    out[at + words * 2] = value >> 8;
+    out[at + words * 2 + 1] = value & 0xff;
     words++;
     if (i === end) break;
     if (text.charCodeAt(i++) !== 58 || i === end) return false; // a ':', not last
@@ -162,8 +162,8 @@ function parseIpv6(text: string, out: Uint8Array): boolean {
   if (gap < 0) return words === 8;
   if (words === 8) return false;
   const tail = words - gap;
-  out.copyWithin(16 - tail * 2, gap * 2, words * 2);
-  out.fill(0, gap * 2, 16 - tail * 2);
+  out.copyWithin(at + 16 - tail * 2, at + gap * 2, at + words * 2);
+  out.fill(0, at + gap * 2, at + 16 - tail * 2);
   return true;
 }
 
@@ -210,17 +210,45 @@ export function network(value: unknown, what: string): Cidr {
   let hostBits = (c.prefixLength & 7) !== 0 && (parsed[i++]! & (0xff >> (c.prefixLength & 7))) !== 0;
   for (; i < size && !hostBits; i++) hostBits = parsed[i] !== 0;
   if (hostBits) {
-    const masked = Array.from(parsed.subarray(0, size), (b, j) => b & ((0xff << (8 - Math.max(0, Math.min(8, c.prefixLength - j * 8)))) & 0xff));
-    const base = c.family === 4 ? masked.join('.') : formatIpv6(masked);
+    const masked = parsed.map((b, j) => b & ((0xff << (8 - Math.max(0, Math.min(8, c.prefixLength - j * 8)))) & 0xff));
+    const base = formatIp(masked, 0, c.family);
     fail('range', `${what} '${String(value)}' has host bits set; the network is ${base}/${c.prefixLength}`);
   }
   return c;
 }
 
-function formatIpv6(bytes: number[]): string {
-  const words = [];
-  for (let i = 0; i < 16; i += 2) words.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  return words.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+// Number formatting is a runtime call: an address is built from these instead, byte by byte.
+const BYTE_TEXT = Array.from({ length: 256 }, (_, i) => String(i));
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16));
+const HEX_PADDED = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The address at `b[at]` as inet_ntop writes it (RFC 5952; ::a.b.c.d and ::ffff:a.b.c.d forms). */
+export function formatIp(b: Uint8Array, at: number, family: Family): string {
+  if (family === 4) return BYTE_TEXT[b[at]!]! + '.' + BYTE_TEXT[b[at + 1]!]! + '.' + BYTE_TEXT[b[at + 2]!]! + '.' + BYTE_TEXT[b[at + 3]!]!;
+  let best = -1; // the longest run of two or more zero groups (the first of equals) becomes '::'
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && b[at + 2 * j] === 0 && b[at + 2 * j + 1] === 0) j++;
+    if (j - i > bestLength) [best, bestLength] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  if (best === 0 && (bestLength === 6 || (bestLength === 5 && b[at + 10] === 0xff && b[at + 11] === 0xff))) {
+    return (bestLength === 6 ? '::' : '::ffff:') + formatIp(b, at + 12, 4);
+  }
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      text += '::';
+      i += bestLength - 1;
+      continue;
+    }
+    if (i > 0 && i !== best + bestLength) text += ':';
+    const high = b[at + 2 * i]!;
+    const low = b[at + 2 * i + 1]!;
+    text += high === 0 ? HEX[low]! : HEX[high]! + HEX_PADDED[low]!;
+  }
+  return text;
 }
 
 export function macAddress(value: unknown, what = 'mac'): string {

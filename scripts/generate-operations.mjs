@@ -15,7 +15,7 @@ export function renderOperations(operations) {
     return `  /** ${kind}; ${protocols[op.protocol] ?? `netlink protocol ${op.protocol}`} */\n  ${op.name}: { spec: ${op.spec}; result: ${result} };`;
   });
   const indexes = operations.map((op, i) => `  ${op.name}: ${i},`);
-  const types = [...new Set(operations.flatMap((op) => [op.spec, op.result, ...(op.dump ? ['Dump'] : [])]))]
+  const types = [...new Set(operations.flatMap((op) => [op.spec, ...op.result.split(' | '), ...(op.dump ? ['Dump'] : [])]))]
     .filter((t) => /^[A-Z]\w*$/.test(t))
     .sort();
   return [

@@ -1,12 +1,12 @@
 // `npx tsx benchmarks/micro/validate.ts`: ns per call of the validation every route add runs on
-// the main thread (toNativeRoute), for each input form. No privileges, no addon: the sandbox is
+// the main thread (routeFields, then routeRecord), for each input form. No privileges, no addon: the sandbox is
 // a stand-in registered with request.ts. The target is well under 1 µs per call.
 import { performance } from 'node:perf_hooks';
 
 import type { Interface } from '../../lib/interface.js';
 import type { NativeSandboxHandle } from '../../lib/native.js';
 import { registerSandbox } from '../../lib/request.js';
-import { type RouteSpec, toNativeRoute } from '../../lib/route.js';
+import { routeFields, routeRecord, type RouteSpec } from '../../lib/route.js';
 import type { Sandbox } from '../../lib/sandbox.js';
 import { cidr } from '../../lib/validate.js';
 
@@ -29,7 +29,7 @@ for (const [name, make] of forms) {
   let best = Infinity;
   for (let rep = 0; rep < 20; rep++) {
     const start = performance.now();
-    for (const spec of specs) toNativeRoute(sandbox, spec);
+    for (const spec of specs) routeRecord(routeFields(sandbox, spec));
     best = Math.min(best, performance.now() - start);
   }
   console.log(`${name.padEnd(28)} ${((best * 1e6) / N).toFixed(0).padStart(5)} ns per route`);

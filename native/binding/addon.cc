@@ -3,6 +3,7 @@
 #include "../ns/namespace.h"
 #include "codec.h"
 #include "convert.h"
+#include "events.h"
 #include "jobs.h"
 #include "sandbox_handle.h"
 
@@ -106,6 +107,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports)
   wake_.Unref(env);
   sandbox_handle = Napi::Persistent(SandboxHandle::Define(env));
   exports.Set("SandboxHandle", sandbox_handle.Value());
+  event_stream = Napi::Persistent(EventStream::Define(env));
   exports.Set("removeNamespaceFile", Napi::Function::New(env, RemoveNamespaceFile));
   exports.Set("threadNamespaceId", Napi::Function::New(env, ThreadNamespaceId));
   exports.Set("codec", DefineCodec(env));
@@ -202,6 +204,7 @@ void Addon::WaitForResults() {
 void Addon::StopAll(void* data) {
   auto* addon = static_cast<Addon*>(data);
   for (SandboxHandle* handle : addon->handles) handle->Abandon();
+  for (EventStream* stream : addon->streams) stream->Stop();
   // Jobs a worker posted but nobody settled: dropped with their promises, on this thread.
   addon->posted_.clear();
   uv_prepare_stop(addon->prepare_);

@@ -17,6 +17,7 @@
 namespace binding {
 
 class SandboxHandle;
+class EventStream;
 class Addon;
 
 using FinishedJobs = std::vector<std::unique_ptr<ns::Job>>;
@@ -42,7 +43,9 @@ class Addon : public Napi::Addon<Addon> {
   void Drain(Napi::Env env);
 
   std::set<SandboxHandle*> handles;  // live handles, for the env cleanup hook
+  std::set<EventStream*> streams;    // open event streams, likewise
   Napi::FunctionReference sandbox_handle;
+  Napi::FunctionReference event_stream;
 
  private:
   // Env teardown (process exit, worker_threads termination): stop every worker before the

@@ -210,27 +210,46 @@ nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&) {
   return filter;
 }
 
-nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&) {
-  Fields f(value);
-  nl::RouteSpec spec;
-  spec.family = Family(f);
-  spec.dst = f.Ip("dst");
-  spec.dst_len = static_cast<uint8_t>(f.U32("dstLength", 128).value_or(0));
-  spec.via = f.Ip("via");
-  if (auto dev = f.Link("dev")) spec.dev = *dev;
-  spec.scope = f.U8("scope");
-  spec.on_link = f.Bool("onLink");
-  spec.table = f.U32("table").value_or(0);
-  spec.metric = f.U32("metric");
-  spec.src = f.Ip("src");
-  spec.from = f.Ip("from");
-  spec.protocol = f.U8("protocol");
-  spec.type = f.U8("type");
-  for (const nl::IpAddress* a : {&spec.dst, &spec.via, &spec.src, &spec.from}) {
-    if (!a->empty() && a->family != spec.family) {
-      throw Napi::RangeError::New(value.Env(), "route addresses must all be of the route's family");
-    }
+nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
+  // Little-endian, the layout lib/route.ts writes: family (4 or 6), dst length, from length,
+  // bits of the fields present (1 dst, 2 via, 4 src, 8 from, 16 scope, 32 protocol, 64 type,
+  // 128 metric); scope, protocol, type, flags (1 on-link); table, metric, dev index (u32);
+  // dev name (16 bytes, NUL-padded); dst, via, src, from (16 bytes each).
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      value.As<Napi::Uint8Array>().ElementLength() != kRouteRecordBytes) {
+    ThrowType(value.Env(), "expected a route record");
   }
+  const uint8_t* in = value.As<Napi::Uint8Array>().Data();
+  if (in[0] != 4 && in[0] != 6) throw Napi::RangeError::New(value.Env(), "family must be 4 or 6");
+  const uint8_t present = in[3];
+  nl::RouteSpec spec;
+  spec.family = in[0] == 4 ? AF_INET : AF_INET6;
+  const uint8_t max_len = in[0] == 4 ? 32 : 128;
+  if (in[1] > max_len || in[2] > max_len) {
+    throw Napi::RangeError::New(value.Env(), "prefix length out of range");
+  }
+  spec.dst_len = in[1];
+  auto address = [&](uint8_t bit, size_t at, nl::IpAddress* out) {
+    if (!(present & bit)) return;
+    out->family = spec.family;
+    memcpy(out->bytes, in + at, out->size());
+  };
+  address(1, 36, &spec.dst);
+  address(2, 52, &spec.via);
+  address(4, 68, &spec.src);
+  address(8, 84, &spec.from);
+  if (present & 16) spec.scope = in[4];
+  if (present & 32) spec.protocol = in[5];
+  if (present & 64) spec.type = in[6];
+  spec.on_link = (in[7] & 1) != 0;
+  uint32_t u32[3];
+  memcpy(u32, in + 8, sizeof u32);
+  spec.table = u32[0];
+  if (present & 128) spec.metric = u32[1];
+  if (u32[2] > INT32_MAX) throw Napi::RangeError::New(value.Env(), "interface index out of range");
+  spec.dev.index = static_cast<int32_t>(u32[2]);
+  const char* name = reinterpret_cast<const char*>(in + 20);
+  if (name[0] != 0) spec.dev.name = IfName(value.Env(), std::string(name, strnlen(name, IFNAMSIZ)));
   return spec;
 }
 

@@ -35,7 +35,10 @@ nl::LinkFilter ReadLinkFilter(Napi::Value value, BorrowedFds&);
 nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds);
 nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds&);
 nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&);
-nl::RouteSpec ReadRouteSpec(Napi::Value value, BorrowedFds&);
+// A route spec as a fixed-size binary record (layout in convert.cc), packed by lib/route.ts: a
+// route add is read without property lookups or address text.
+constexpr size_t kRouteRecordBytes = 100;
+nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&);
 nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&);
 nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds&);
 nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&);

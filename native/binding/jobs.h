@@ -108,7 +108,8 @@ struct Row {
 
 // A pipelined netlink exchange. The row builds its messages on the worker right before they
 // are sent, so interface names resolve in the namespace at that moment. The answer is read from
-// the replies to the last message: an echo, or the read-back get.
+// the replies to the last message: an echo, or the read-back get; a message that asked for no
+// answer resolves to undefined.
 template <typename Spec, typename Info>
 class RequestJob final : public JsJob {
  public:
@@ -134,7 +135,8 @@ class RequestJob final : public JsJob {
         return;
       }
     }
-    if (row_.parse == nullptr || requests.empty()) return;
+    // Acked without an answer (it asked for none): resolves to undefined.
+    if (row_.parse == nullptr || requests.empty() || requests.back().replies.empty()) return;
     nl::ForEachMessage(requests.back().replies, [&](const nlmsghdr* nlh) {
       if (!found_) found_ = row_.parse(nlh, ctx, &info_);
     });
@@ -144,7 +146,7 @@ class RequestJob final : public JsJob {
 
  private:
   Napi::Value Result(Napi::Env env) override {
-    return row_.parse != nullptr ? row_.write(env, info_) : env.Undefined();
+    return found_ ? row_.write(env, info_) : env.Undefined();
   }
   Row<Spec, Info> row_;
   Spec spec_;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "addon.h"
+#include "events.h"
 #include "operations.h"
 
 namespace binding {
@@ -38,6 +39,7 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
       InstanceMethod<&SandboxHandle::SysctlList>("sysctlList"),
       InstanceMethod<&SandboxHandle::SubmitBatch>("submit"),
       InstanceMethod<&SandboxHandle::ReadDump>("readDump"),
+      InstanceMethod<&SandboxHandle::OpenEvents>("openEvents"),
   };
   return DefineClass(env, "SandboxHandle", methods);
 }
@@ -222,6 +224,13 @@ Napi::Value SandboxHandle::Sysctl(const Napi::CallbackInfo& info) {
 Napi::Value SandboxHandle::SysctlList(const Napi::CallbackInfo& info) {
   return Submit(info.Env(),
                 std::make_unique<SysctlListJob>(info.Env(), this, ToSysctlPath(info[0])),
+                state_ == State::kOpen);
+}
+
+Napi::Value SandboxHandle::OpenEvents(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "openEvents(groups)");
+  const uint32_t groups = info[0].As<Napi::Number>().Uint32Value();
+  return Submit(info.Env(), std::make_unique<OpenEventsJob>(info.Env(), this, groups),
                 state_ == State::kOpen);
 }
 

@@ -46,6 +46,8 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   Napi::Value ReadDump(const Napi::CallbackInfo& info);
   Napi::Value Sysctl(const Napi::CallbackInfo& info);
   Napi::Value SysctlList(const Napi::CallbackInfo& info);
+  // openEvents(groups): an EventStream of the namespace's notifications (nl::EventGroup bits).
+  Napi::Value OpenEvents(const Napi::CallbackInfo& info);
 
   // Queues a job, or rejects it at once when the sandbox is not open.
   Napi::Value Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed);

@@ -53,7 +53,8 @@ std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolve
 }
 
 bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out) {
-  if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) {
+  if ((nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR) ||
+      mnl_nlmsg_get_payload_len(nlh) < sizeof(ifaddrmsg)) {
     return false;
   }
   const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nlh));

@@ -129,7 +129,8 @@ std::vector<uint8_t> BuildDumpLinks(const LinkFilter&, LinkResolver&, Error* err
 }
 
 bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
-  if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(ifinfomsg)) {
+  if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
+      mnl_nlmsg_get_payload_len(nlh) < sizeof(ifinfomsg)) {
     return false;
   }
   const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));

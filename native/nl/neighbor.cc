@@ -55,7 +55,8 @@ std::vector<uint8_t> BuildDumpNeighbors(const NeighborFilter& filter, LinkResolv
 }
 
 bool ParseNeighbor(const nlmsghdr* nlh, LinkResolver& resolver, NeighborInfo* out) {
-  if (nlh->nlmsg_type != RTM_NEWNEIGH || mnl_nlmsg_get_payload_len(nlh) < sizeof(ndmsg)) {
+  if ((nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH) ||
+      mnl_nlmsg_get_payload_len(nlh) < sizeof(ndmsg)) {
     return false;
   }
   const auto* ndm = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(nlh));

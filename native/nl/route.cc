@@ -6,30 +6,12 @@ namespace {
 
 enum class RouteOp { kAdd, kReplace, kDelete, kGet };
 
-// iproute2's default scope for a new route, which users of `ip route add` expect.
-uint8_t DefaultScope(const RouteSpec& spec, uint8_t type) {
-  switch (type) {
-    case RTN_LOCAL:
-    case RTN_NAT:
-      return RT_SCOPE_HOST;
-    case RTN_BROADCAST:
-    case RTN_MULTICAST:
-    case RTN_ANYCAST:
-      return RT_SCOPE_LINK;
-    case RTN_UNICAST:
-    case RTN_UNSPEC:
-      return spec.via.empty() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-    default:
-      return RT_SCOPE_UNIVERSE;
-  }
-}
-
 uint16_t FlagsFor(RouteOp op) {
   switch (op) {
     case RouteOp::kAdd:
-      return NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO;
+      return NLM_F_CREATE | NLM_F_EXCL;
     case RouteOp::kReplace:
-      return NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ECHO;
+      return NLM_F_CREATE | NLM_F_REPLACE;
     default:
       return 0;
   }
@@ -50,7 +32,15 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
                                 Error* error) {
   int32_t oif = 0;
   if (!spec.dev.empty() && (oif = resolver.IndexOf(spec.dev, error)) == 0) return {};
-  MessageBuilder b(TypeFor(op), FlagsFor(op));
+  uint16_t flags = FlagsFor(op);
+  // The kernel picks the device of a route given none (from the gateway; lo for IPv6's reject
+  // routes): then it echoes the route, and the answer is what it made. A unicast route with its
+  // device is installed as sent, and lib/ builds the result from the spec (no echo to parse).
+  if ((op == RouteOp::kAdd || op == RouteOp::kReplace) &&
+      (oif == 0 || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST)) {
+    flags |= NLM_F_ECHO;
+  }
+  MessageBuilder b(TypeFor(op), flags);
   auto* rtm = b.PutHeader<rtmsg>();
   rtm->rtm_family = spec.family;
   if (op == RouteOp::kGet) {
@@ -74,7 +64,7 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
   rtm->rtm_protocol =
       spec.protocol.value_or(adding ? uint8_t{RTPROT_BOOT} : uint8_t{RTPROT_UNSPEC});
   rtm->rtm_scope =
-      spec.scope.value_or(adding ? DefaultScope(spec, rtm->rtm_type) : uint8_t{RT_SCOPE_NOWHERE});
+      spec.scope.value_or(adding ? uint8_t{RT_SCOPE_UNIVERSE} : uint8_t{RT_SCOPE_NOWHERE});
   if (spec.on_link) rtm->rtm_flags |= RTNH_F_ONLINK;
   b.PutU32(RTA_TABLE, table);
   if (!spec.dst.empty()) b.PutAddress(RTA_DST, spec.dst);
@@ -114,7 +104,8 @@ std::vector<uint8_t> BuildDumpRoutes(const RouteFilter& filter, LinkResolver&, E
 }
 
 bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out) {
-  if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) {
+  if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+      mnl_nlmsg_get_payload_len(nlh) < sizeof(rtmsg)) {
     return false;
   }
   const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));

@@ -102,7 +102,8 @@ std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver,
 // By index, or by name without a lookup (the kernel looks it up: no race with a rename).
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDumpLinks(const LinkFilter& filter, LinkResolver& resolver, Error* error);
-// Parsers name the interfaces they mention through the resolver (in the namespace, at parse time).
+// Parsers read the NEW and DEL messages alike (a notification of a removal carries the object).
+// They name the interfaces they mention through the resolver (in the namespace, at parse time).
 // An address, route or neighbour whose interface is gone by then is not parsed (false): it went
 // with its interface, and an entry without a device name would be a lie. A link whose master is
 // gone is reported without one.
@@ -188,8 +189,9 @@ struct RouteInfo {
   uint32_t flags = 0;  // rtm_flags | RTNH_F_* of the nexthop
 };
 
-// Add and replace ask the kernel to echo the route it made, so the result is exactly what it
-// installed. A get is `ip route get`: the kernel answers with the route it would use.
+// Add and replace ask the kernel to echo the route it made when it chooses part of it (the
+// device); a unicast route with its device is acked only. A get is `ip route get`: the kernel
+// answers with the route it would use. An absent scope is universe: lib/ sends iproute2's.
 std::vector<uint8_t> BuildAddRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildReplaceRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDeleteRoute(const RouteSpec& spec, LinkResolver& resolver, Error* error);

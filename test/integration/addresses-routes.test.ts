@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ExistsError, type Interface, NetsandboxError, NotFoundError, Route, Sandbox } from '../../lib/index.js';
+import { ExistsError, type Interface, NetsandboxError, NotFoundError, Route, type RouteSpec, Sandbox } from '../../lib/index.js';
 import { ip, type IpAddr, type IpRoute, uniqueName } from '../support/oracle.js';
 
 let host: Sandbox;
@@ -137,6 +137,35 @@ describe('routes', () => {
     await sourced.delete();
     expect(ip<IpRoute[]>(host.name!, 'route', 'show', '198.18.200.0/24')).toEqual([]);
     await hostEnd.deleteAddress('198.51.100.77/32');
+  });
+
+  it('resolves every add to the route as listed, whether the kernel echoed it or it was built from the spec', async () => {
+    await podEnd.addAddress('198.51.100.20/24');
+    await podEnd.addAddress('2001:db8:20::2/64', { noDad: true });
+    const specs: RouteSpec[] = [
+      { dst: '198.18.10.0/24', dev: podEnd }, // unicast with its device: built from the spec
+      { dst: '198.18.11.0/24', dev: 'eth0', via: '198.51.100.1', metric: 5, table: 1000 },
+      { dst: '198.18.12.0/24', dev: podEnd, src: '198.51.100.20', protocol: 'static', scope: 'link' },
+      { dst: '198.18.13.0/24', via: '169.254.1.1', dev: podEnd, onLink: true },
+      { dst: '198.18.14.0/24', via: '198.51.100.1' }, // the kernel picks the device: echoed
+      { dst: '198.18.15.1', dev: podEnd, type: 'local', table: 'local' }, // not unicast: echoed
+      { dst: '2001:DB8:0:0:1::/80', dev: podEnd }, // listed in inet_ntop's form, metric 1024
+      { dst: '2001:db8:21::/48', dev: 'eth0', via: 'fe80::1', metric: 0 },
+      { dst: '2001:db8:22::/48', dev: podEnd, via: '2001:db8:20::1', metric: 7, scope: 'link' }, // IPv6 reports global
+      { dst: '2001:db8:23::/48', type: 'blackhole' }, // IPv6 puts it on lo: echoed
+      { dst: '::ffff:198.18.0.0/120', dev: podEnd },
+    ];
+    const added = await Promise.all(specs.map((spec) => pod.addRoute(spec)));
+    const replaced = await pod.replaceRoute({ dst: '198.18.10.0/24', dev: podEnd, metric: 0, protocol: 'dhcp' });
+    const listed = await pod.routes({ table: 'all' });
+    const same = (a: Route) => (b: Route) => a.dst === b.dst && a.table === b.table && a.metric === b.metric && a.family === b.family;
+    for (const route of [...added.slice(1), replaced]) {
+      expect({ ...route }).toEqual({ ...listed.find(same(route)) });
+    }
+    expect(added[6]?.dst).toBe('2001:db8:0:0:1::/80');
+    expect(added[10]?.dst).toBe('::ffff:198.18.0.0/120');
+    for (const route of [...added.slice(1), replaced]) await route.delete();
+    expect((await pod.routes({ table: 'all' })).filter((r) => specs.some((s) => s.dst.toLowerCase() === r.dst))).toEqual([]);
   });
 
   it('validates specs before sending', async () => {

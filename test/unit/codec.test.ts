@@ -5,15 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 import { decodeConntrackRecords } from '../../lib/conntrack.js';
 import { binding } from '../../lib/native.js';
+import { routeRecord } from '../../lib/route.js';
 
 const { encode, decode } = binding.codec;
 const hex = (...parts: string[]) => parts.join('').replace(/\s+/g, '');
 
 describe('request builders', () => {
-  it('encodes `ip route add 198.51.100.0/24 via 192.0.2.1 dev 2` with echo and RTA_TABLE', () => {
-    const bytes = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, via: '192.0.2.1', dev: 2 });
+  it('encodes `ip route add 198.51.100.0/24 via 192.0.2.1 dev 2` with RTA_TABLE, like iproute2', () => {
+    const bytes = encode('addRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24, via: '192.0.2.1', dev: 2 }));
     expect(bytes.toString('hex')).toBe(hex(
-      '3c000000 1800 0806 00000000 00000000', // len 60, RTM_NEWROUTE, CREATE|EXCL|ECHO
+      '3c000000 1800 0006 00000000 00000000', // len 60, RTM_NEWROUTE, CREATE|EXCL (no echo: dev given)
       '02 18 00 00 fe 03 00 01 00000000', // AF_INET /24, table main, proto boot, scope universe, unicast
       '0800 0f00 fe000000', // RTA_TABLE 254
       '0800 0100 c6336400', // RTA_DST 198.51.100.0
@@ -22,19 +23,28 @@ describe('request builders', () => {
     ));
   });
 
-  it('gives a gateway-less route scope link, as iproute2 does', () => {
-    const [route] = decode(encode('addRoute', { family: 6, dst: '2001:db8::', dstLength: 64, dev: 3 }));
+  it('sends the scope lib/ chose (iproute2\'s defaults live in routeFields)', () => {
+    const [route] = decode(encode('addRoute', routeRecord({ family: 6, dst: '2001:db8::', dstLength: 64, dev: 3, scope: 253 })));
     expect(route).toMatchObject({ message: 'route', family: 6, dst: '2001:db8::/64', scope: 253, devIndex: 3 });
   });
 
+  it('asks for an echo only when the kernel picks the device (none given, or a non-unicast route)', () => {
+    const echoes = (fields: Parameters<typeof routeRecord>[0]) => (encode('addRoute', routeRecord(fields)).readUInt16LE(6) & 0x8) !== 0;
+    expect(echoes({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 })).toBe(false);
+    expect(echoes({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2, type: 1 })).toBe(false);
+    expect(echoes({ family: 4, dst: '198.51.100.0', dstLength: 24, via: '192.0.2.1' })).toBe(true);
+    expect(echoes({ family: 6, dst: '2001:db8::', dstLength: 64, dev: 2, type: 6 })).toBe(true); // blackhole: lo
+    expect(encode('replaceRoute', routeRecord({ family: 4, via: '192.0.2.1' })).readUInt16LE(6)).toBe(0x508); // CREATE|REPLACE|ECHO
+  });
+
   it('marks on-link gateways with RTNH_F_ONLINK', () => {
-    const bytes = encode('addRoute', { family: 4, via: '169.254.1.1', dev: 2, onLink: true });
+    const bytes = encode('addRoute', routeRecord({ family: 4, via: '169.254.1.1', dev: 2, onLink: true }));
     expect(bytes.readUInt32LE(16 + 8)).toBe(4); // rtm_flags
     expect(decode(bytes)[0]).toMatchObject({ dst: 'default', via: '169.254.1.1', scope: 0 });
   });
 
   it('deletes with scope nowhere and no protocol, so unset fields match any route', () => {
-    const bytes = encode('deleteRoute', { family: 4, dst: '198.51.100.0', dstLength: 24 });
+    const bytes = encode('deleteRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24 }));
     expect(bytes.readUInt16LE(4)).toBe(25); // RTM_DELROUTE
     expect(bytes.readUInt16LE(6)).toBe(0); // no create flags
     expect([...bytes.subarray(16, 24)]).toEqual([2, 24, 0, 0, 254, 0, 255, 0]);
@@ -101,10 +111,10 @@ describe('request builders', () => {
       for (let at = 28; at + 4 <= bytes.length; at += (bytes.readUInt16LE(at) + 3) & ~3) found.push(bytes.readUInt16LE(at + 2));
       return found;
     };
-    const added = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2, src: '192.0.2.1' });
+    const added = encode('addRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2, src: '192.0.2.1' }));
     expect(attributes(added)).toContain(7);
     expect(attributes(added)).not.toContain(2);
-    const asked = encode('getRoute', { family: 4, dst: '198.51.100.7', from: '192.0.2.1' });
+    const asked = encode('getRoute', routeRecord({ family: 4, dst: '198.51.100.7', from: '192.0.2.1' }));
     expect(attributes(asked)).toEqual([1, 2]); // RTA_DST, RTA_SRC
     expect(asked[17]).toBe(32); // rtm_src_len: a full-length source
     const answer = Buffer.from(asked);
@@ -186,7 +196,7 @@ describe('request builders', () => {
   });
 
   it('refuses names the binding cannot resolve outside a namespace', () => {
-    expect(() => encode('addRoute', { family: 4, dev: 'eth0' })).toThrow(/namespace/);
+    expect(() => encode('addRoute', routeRecord({ family: 4, dev: 'eth0' }))).toThrow(/namespace/);
   });
 });
 
@@ -209,7 +219,7 @@ describe('decoders', () => {
   });
 
   it('round-trips routes, addresses and neighbours through the parsers', () => {
-    const route = encode('replaceRoute', { family: 6, dst: '2001:db8:1::', dstLength: 48, via: 'fe80::1', dev: 2, metric: 1024, table: 100, src: '2001:db8::2' });
+    const route = encode('replaceRoute', routeRecord({ family: 6, dst: '2001:db8:1::', dstLength: 48, via: 'fe80::1', dev: 2, metric: 1024, table: 100, src: '2001:db8::2' }));
     expect(decode(route)[0]).toEqual({
       message: 'route', family: 6, dst: '2001:db8:1::/48', via: 'fe80::1', src: '2001:db8::2', dev: 'if2', devIndex: 2, table: 100,
       metric: 1024, protocol: 3, scope: 0, type: 1, flags: 0,
@@ -224,7 +234,7 @@ describe('decoders', () => {
   // racing a link deletion gave routes and addresses with dev ''). A link keeps itself.
   it('drops addresses, routes and neighbours whose interface is gone, and the gone master of a link', () => {
     const gone = { 2: 'eth0' }; // index 5 has no name any more
-    const route = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 5 });
+    const route = encode('addRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 5 }));
     expect(decode(route, gone)).toEqual([{ message: 'unknown', type: 24 }]);
     expect(decode(route, { 5: 'eth5' })[0]).toMatchObject({ message: 'route', dev: 'eth5', devIndex: 5 });
     const address = encode('addAddress', { dev: 5, local: '192.0.2.1', prefixLength: 24 });
@@ -239,7 +249,7 @@ describe('decoders', () => {
   });
 
   it('skips truncated attributes and unknown message types instead of failing', () => {
-    const route = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 });
+    const route = encode('addRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 }));
     const truncated = Buffer.from(route);
     truncated.writeUInt16LE(200, 28); // RTA_TABLE claims more bytes than there are
     expect(decode(truncated)[0]).toMatchObject({ message: 'route', dst: '0.0.0.0/24' });
@@ -263,7 +273,7 @@ describe('decoders', () => {
   });
 
   it('refuses a last message whose padded length runs past the buffer', () => {
-    const message = encode('addRoute', { family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 });
+    const message = encode('addRoute', routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24, dev: 2 }));
     const unaligned = Buffer.from(message.subarray(0, message.length - 1)); // drop a padding byte
     unaligned.writeUInt32LE(unaligned.length, 0);
     expect(decode(Buffer.concat([message, unaligned]))).toHaveLength(1);

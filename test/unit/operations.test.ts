@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { binding } from '../../lib/native.js';
 import { operationIndex } from '../../lib/operations.js';
+import { routeRecord } from '../../lib/route.js';
 // @ts-expect-error: a plain .mjs script, typed by its use here
 import { renderOperations } from '../../scripts/generate-operations.mjs';
 
@@ -23,9 +24,10 @@ describe('the operation table', () => {
   });
 
   it('encodes every pipelined row through the codec hook', () => {
-    const routes = operations.filter((op) => op.spec === 'NativeRouteSpec').map((op) => op.name);
+    const routes = operations.filter((op) => op.spec === 'NativeRouteRecord').map((op) => op.name);
     expect(routes).toEqual(['addRoute', 'replaceRoute', 'deleteRoute', 'getRoute']);
-    const types = routes.map((op) => binding.codec.encode(op, { family: 4, dst: '198.51.100.0', dstLength: 24 }).readUInt16LE(4));
+    const record = routeRecord({ family: 4, dst: '198.51.100.0', dstLength: 24 });
+    const types = routes.map((op) => binding.codec.encode(op, record).readUInt16LE(4));
     expect(types).toEqual([24, 24, 25, 26]); // RTM_NEWROUTE twice, RTM_DELROUTE, RTM_GETROUTE
   });
 });

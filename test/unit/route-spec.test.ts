@@ -1,40 +1,62 @@
-// The route spec as the binding gets it: names and numbers resolved, families agreed, defaults
-// left to the kernel. No privileges: the sandbox is a stand-in registered with request.ts.
+// The route spec as the binding gets it: names and numbers resolved, families agreed, iproute2's
+// defaults filled in for an add, packed into a record. No privileges: the sandbox is a stand-in
+// registered with request.ts.
 import { describe, expect, it } from 'vitest';
 
 import type { NativeSandboxHandle } from '../../lib/native.js';
 import { registerSandbox } from '../../lib/request.js';
-import { describeRoute, toNativeRoute } from '../../lib/route.js';
+import { binding } from '../../lib/native.js';
+import { describeRoute, routeFields, routeRecord } from '../../lib/route.js';
 import type { Sandbox } from '../../lib/sandbox.js';
 
 const sandbox = { name: 'unit', path: '/run/netns/unit' } as Sandbox;
 registerSandbox(sandbox, {} as NativeSandboxHandle);
+const mineIndex = { sandbox, index: 3, name: 'br0' } as never;
 const other = { name: 'other', path: '/run/netns/other' } as Sandbox;
 registerSandbox(other, {} as NativeSandboxHandle);
 
 describe('route specs', () => {
-  it('resolves names to numbers and keeps only what was given', () => {
-    expect(toNativeRoute(sandbox, { dst: '2001:db8:7::/48', dev: 'br0', table: 'main', scope: 'link', protocol: 'static', type: 'blackhole', metric: 10, onLink: true }))
+  it('resolves names to numbers; an add gets iproute2\'s defaults, a delete only what was given', () => {
+    expect(routeFields(sandbox, { dst: '2001:db8:7::/48', dev: 'br0', table: 'main', scope: 'link', protocol: 'static', type: 'blackhole', metric: 10, onLink: true }))
       .toEqual({ family: 6, dst: '2001:db8:7::', dstLength: 48, dev: 'br0', table: 254, scope: 253, protocol: 4, type: 6, metric: 10, onLink: true });
-    expect(toNativeRoute(sandbox, { dst: 'default', via: '192.0.2.1', src: '192.0.2.2' })).toEqual({ family: 4, via: '192.0.2.1', src: '192.0.2.2' });
-    expect(toNativeRoute(sandbox, { dst: 'default', family: 6 })).toEqual({ family: 6 });
+    expect(routeFields(sandbox, { dst: 'default', via: '192.0.2.1', src: '192.0.2.2' }))
+      .toEqual({ family: 4, via: '192.0.2.1', src: '192.0.2.2', table: 254, protocol: 3, type: 1, scope: 0 });
+    expect(routeFields(sandbox, { dst: 'default', family: 6 }, true)).toEqual({ family: 6 });
+  });
+
+  it('gives a new route iproute2\'s scope: link without a gateway, host for local, link for broadcast', () => {
+    const scope = (spec: Parameters<typeof routeFields>[1]) => routeFields(sandbox, spec).scope;
+    expect(scope({ dst: '198.51.100.0/24', dev: 'br0' })).toBe(253);
+    expect(scope({ dst: '198.51.100.0/24', via: '192.0.2.1' })).toBe(0);
+    expect(scope({ dst: '198.51.100.1', dev: 'br0', type: 'local' })).toBe(254);
+    expect(scope({ dst: '198.51.100.255', dev: 'br0', type: 'broadcast' })).toBe(253);
+    expect(scope({ dst: '198.51.100.0/24', type: 'blackhole' })).toBe(0);
+    expect(scope({ dst: '198.51.100.0/24', dev: 'br0', scope: 'host' })).toBe(254);
+  });
+
+  it('packs the fields into the record the binding reads back the same', () => {
+    const record = routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: 'br0', metric: 7, table: 100, src: '2001:db8::2' }));
+    expect(record.length).toBe(100);
+    const [route] = binding.codec.decode(binding.codec.encode('replaceRoute', routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: mineIndex, metric: 7, table: 100, src: '2001:db8::2' }))));
+    expect(route).toMatchObject({ family: 6, dst: '2001:db8:7::/48', via: 'fe80::1', src: '2001:db8::2', metric: 7, table: 100, devIndex: 3, protocol: 3, type: 1 });
+    expect(Buffer.from(record.buffer, record.byteOffset + 20, 4).toString('latin1')).toBe('br0\0');
   });
 
   it('takes an Interface of the same sandbox by index, and refuses one of another', () => {
     const mine = { sandbox, index: 3, name: 'br0' };
     const theirs = { sandbox: other, index: 3, name: 'eth0' };
-    expect(toNativeRoute(sandbox, { dst: '198.51.100.0/24', dev: mine as never }).dev).toBe(3);
-    expect(() => toNativeRoute(sandbox, { dst: '198.51.100.0/24', dev: theirs as never })).toThrow(/eth0 belongs to another sandbox \(other\)/);
+    expect(routeFields(sandbox, { dst: '198.51.100.0/24', dev: mine as never }).dev).toBe(3);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', dev: theirs as never })).toThrow(/eth0 belongs to another sandbox \(other\)/);
   });
 
   it('refuses families that disagree, table 0 for an add, and what is not a spec', () => {
-    expect(() => toNativeRoute(sandbox, { dst: '198.51.100.0/24', via: '2001:db8::1' })).toThrow(/is IPv6, expected IPv4/);
-    expect(() => toNativeRoute(sandbox, { dst: 'default', via: '192.0.2.1', src: '2001:db8::1' })).toThrow(/src .* is IPv6, expected IPv4/);
-    expect(() => toNativeRoute(sandbox, { dst: '198.51.100.0/24', family: 6 })).toThrow(/family 6 does not match/);
-    expect(() => toNativeRoute(sandbox, { dst: '198.51.100.0/24', table: 0 })).toThrow(/table 0 is not a routing table/);
-    expect(toNativeRoute(sandbox, { dst: '198.51.100.0/24', table: 0 }, true).table).toBe(0); // a delete may say any table
-    expect(() => toNativeRoute(sandbox, null as never)).toThrow(TypeError);
-    expect(() => toNativeRoute(sandbox, { dst: '198.51.100.0/24', metric: -1 })).toThrow(RangeError);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', via: '2001:db8::1' })).toThrow(/is IPv6, expected IPv4/);
+    expect(() => routeFields(sandbox, { dst: 'default', via: '192.0.2.1', src: '2001:db8::1' })).toThrow(/src .* is IPv6, expected IPv4/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', family: 6 })).toThrow(/family 6 does not match/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', table: 0 })).toThrow(/table 0 is not a routing table/);
+    expect(routeFields(sandbox, { dst: '198.51.100.0/24', table: 0 }, true).table).toBe(0); // a delete may say any table
+    expect(() => routeFields(sandbox, null as never)).toThrow(TypeError);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', metric: -1 })).toThrow(RangeError);
   });
 
   it('words a route as iproute2 does, for error messages', () => {

@@ -2,8 +2,8 @@
 // worker runs on kernel replies (native/nl only, no N-API).
 //
 // The input is treated the way Socket::Transact / Socket::Dump treat a datagram: walked with
-// nl::ForEachMessage, each message given to ParseAck and to every Parse* decoder (rtnetlink and
-// ctnetlink), and the
+// nl::ForEachMessage, each message given to ParseAck, to every Parse* decoder (rtnetlink and
+// ctnetlink, NEW and DEL messages alike) and to the event stream's KindOf, and the
 // decoded values formatted the way native/binding/convert.cc formats them. The parsers name
 // interfaces through a fake LinkResolver, and the names they report must be the resolver's. The
 // replies a request collects (AppendMessage: NLMSG_ALIGN'ed copies) are walked again the way
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../conntrack.h"
+#include "../events.h"
 #include "../rtnl.h"
 #include "../socket.h"
 
@@ -113,6 +114,9 @@ void DecodeOne(const nlmsghdr* nlh) {
   }
   nl::ConntrackCount count;
   if (nl::ParseConntrackCount(nlh, resolver, &count)) sink = sink + count.entries;
+  // What the event stream reads first of each notification.
+  bool removed = false;
+  sink = sink + static_cast<size_t>(nl::KindOf(nlh, &removed)) + removed;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
         "native/nl/conntrack.cc",
         "native/nl/events.cc",
         "native/ns/namespace.cc",
+        "native/ns/sockets.cc",
         "native/ns/sysctl.cc",
         "native/ns/worker.cc",
         "native/binding/addon.cc",

@@ -1,6 +1,8 @@
 // `npm run demo`: two sandboxes joined by a veth pair, with addresses, a route and a neighbour,
-// printed the way `ip -br addr` would, with how long each step took. Run by npm inside a private
+// printed the way `ip -br addr` would, then an HTTP server in one answering the other and a ping,
+// with how long each step took. Run by npm inside a private
 // network + mount namespace (test/in-private-netns.sh); everything is destroyed, also on failure.
+import { createServer, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 import { type Interface, Sandbox } from '../lib/index.js';
@@ -40,6 +42,19 @@ async function main(): Promise<void> {
   await step('addNeighbor 192.0.2.2 lladdr <veth-r mac> dev veth-l', () =>
     left.addNeighbor({ ip: '192.0.2.2', mac: r.mac, dev: l }));
   const chosen = await step('routeTo 198.51.100.7 (like ip route get)', () => left.routeTo('198.51.100.7'));
+  const server = createServer((req, res) => res.end(`hello ${req.socket.remoteAddress} from ${left.name}\n`));
+  await step('listen: an http.Server on port 8080 inside demo-left', () => left.listen(server, { port: 8080 }));
+  const body = await step('connect from demo-right, GET / over the veth', async () => {
+    const socket = await right.connect({ host: '192.0.2.1', port: 8080, timeout: 5000 });
+    return new Promise<string>((resolve, reject) => {
+      request({ createConnection: () => socket, path: '/' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text));
+      }).on('error', reject).end();
+    });
+  });
+  server.close();
+  const links = await step('exec in demo-right: ls /sys/class/net', () => right.exec('ls', ['/sys/class/net']));
 
   for (const sb of [left, right]) {
     console.log(`\n$ ip -n ${sb.name} -br addr`);
@@ -49,6 +64,8 @@ async function main(): Promise<void> {
   console.log(`route chosen:  ${chosen.dst} via ${chosen.via} dev ${chosen.dev} src ${chosen.src}`);
   const neighbors = await left.neighbors({ dev: l });
   console.log(`neighbour:     ${neighbors.map((n) => `${n.ip} lladdr ${n.mac} ${n.state.join(',')}`).join('; ')}`);
+  console.log(`http answer:   ${body.trim()}`);
+  console.log(`demo-right's /sys/class/net, as a program there sees it: ${links.stdout.trim().split('\n').join(' ')}`);
   console.log(`\ntotal ${(performance.now() - total).toFixed(1)} ms; destroying both sandboxes`);
 }
 

@@ -1,5 +1,8 @@
 // Kernel numbers and the names iproute2 prints for them.
 
+/** Where `ip netns add` bind-mounts namespaces, and so does Sandbox.create unless told. */
+export const DEFAULT_BASE_PATH = '/run/netns';
+
 export const scopes: Record<string, number> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
 export const routeTypes: Record<string, number> = {
   unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7,

@@ -1,4 +1,6 @@
-export { Sandbox, DEFAULT_BASE_PATH } from './sandbox.js';
+export { Sandbox } from './sandbox.js';
+export { DEFAULT_BASE_PATH } from './constants.js';
+export type { ConnectOptions, ExecResult, ListenOptions, UdpSocketOptions } from './processes.js';
 export type {
   CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, Listing,
 } from './sandbox.js';

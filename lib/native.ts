@@ -126,6 +126,8 @@ export interface NativeSandboxHandle {
   sysctlList(path: string[]): Promise<Array<[string[], string]>>;
   /** A socket in the namespace subscribed to `groups` (lib/events.ts's GROUPS bits). */
   openEvents(groups: number): Promise<NativeEventStream>;
+  /** A socket made in the namespace (bound, listening if asked): its descriptor, now the caller's. */
+  openSocket(spec: { family: 4 | 6; type: 'tcp' | 'udp'; bind?: boolean; address?: string; port?: number; backlog?: number }): Promise<number>;
 }
 
 /** A notification as the binding reads it; 'overflow' where the kernel dropped some. */

@@ -1,12 +1,18 @@
+import type { ChildProcess, ExecFileOptions, SpawnOptions } from 'node:child_process';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { readdir } from 'node:fs/promises';
+import type { Server, Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 
-import { flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
+import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
 import { deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
+import {
+  connect, type ConnectOptions, createUdpSocket, execIn, type ExecResult, listen, type ListenOptions, spawnIn, type UdpSocketOptions,
+} from './processes.js';
 import { dump, handleOf, label, linkRef, type Listing, listing, registerSandbox, request, send } from './request.js';
 import { describeRoute, installedRoute, Route, routeFields, routeRecord, type RouteSpec } from './route.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
@@ -14,7 +20,6 @@ import {
   type Family, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
 } from './validate.js';
 
-export const DEFAULT_BASE_PATH = '/run/netns';
 
 export type { Listing } from './request.js';
 
@@ -436,6 +441,37 @@ export class Sandbox implements AsyncDisposable {
       }
       throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', { operation: 'waitForInterface', sandbox: label(this), target: valid });
     });
+  }
+
+  // ---- Processes and sockets ---------------------------------------------------------------
+
+  /**
+   * Like `ip netns exec NAME command args...`: a real ChildProcess in the sandbox's network
+   * namespace, seeing its interfaces in /sys/class/net and /etc/netns/NAME's files over /etc.
+   * A missing command emits 'error' with code ENOENT, as child_process.spawn does.
+   */
+  spawn(command: string, args?: readonly string[], options?: SpawnOptions): ChildProcess {
+    return spawnIn(this, command, args, options);
+  }
+
+  /** spawn() to its end, like execFile: `{ stdout, stderr }`, rejecting on a non-zero exit. */
+  exec(command: string, args?: readonly string[], options?: ExecFileOptions): Promise<ExecResult> {
+    return execIn(this, command, args, options);
+  }
+
+  /** Makes any net.Server (an http or https server too) listen inside the sandbox. */
+  listen(server: Server, options: ListenOptions): Promise<Server> {
+    return listen(this, server, options);
+  }
+
+  /** A TCP connection from inside the sandbox: ECONNREFUSED, ETIMEDOUT, ... as typed errors. */
+  connect(options: ConnectOptions): Promise<Socket> {
+    return connect(this, options);
+  }
+
+  /** A UDP socket bound inside the sandbox. */
+  createUdpSocket(options: UdpSocketOptions): Promise<UdpSocket> {
+    return createUdpSocket(this, options);
   }
 
   // ---- Neighbours ------------------------------------------------------------------------

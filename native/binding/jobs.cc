@@ -105,6 +105,16 @@ Napi::Value EnterJob::Result(Napi::Env env) {
 
 void CloseJob::OnDone() { owner_->OnClosed(); }
 
+OpenSocketJob::~OpenSocketJob() {
+  if (fd_ >= 0) close(fd_);  // dropped unsettled at teardown
+}
+
+Napi::Value OpenSocketJob::Result(Napi::Env env) {
+  Napi::Number fd = Napi::Number::New(env, fd_);
+  fd_ = -1;  // the JS thread owns it now
+  return fd;
+}
+
 }  // namespace binding
 
 namespace binding {

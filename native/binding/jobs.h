@@ -11,6 +11,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "../ns/sockets.h"
 #include "../ns/sysctl.h"
 #include "../ns/worker.h"
 #include "convert.h"
@@ -264,6 +265,22 @@ class SysctlListJob final : public JsJob {
   Napi::Value Result(Napi::Env env) override;
   ns::SysctlPath path_;
   std::vector<std::pair<ns::SysctlPath, std::string>> found_;
+};
+
+// A socket made in the namespace (ns::OpenSocket). Resolves to its descriptor, which the JS
+// thread hands to a net or dgram object; closed here if nobody took it.
+class OpenSocketJob final : public JsJob {
+ public:
+  OpenSocketJob(Napi::Env env, SandboxHandle* owner, ns::SocketSpec spec)
+      : JsJob(env, owner), spec_(std::move(spec)) {}
+  ~OpenSocketJob() override;
+  bool exclusive() const override { return true; }
+  void Run(ns::Context&) override { error = ns::OpenSocket(spec_, &fd_); }
+
+ private:
+  Napi::Value Result(Napi::Env env) override;
+  ns::SocketSpec spec_;
+  int fd_ = -1;
 };
 
 // The first job of every worker: enter (or create) the namespace. Resolves to { id, path }.

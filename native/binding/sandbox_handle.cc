@@ -40,6 +40,7 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
       InstanceMethod<&SandboxHandle::SubmitBatch>("submit"),
       InstanceMethod<&SandboxHandle::ReadDump>("readDump"),
       InstanceMethod<&SandboxHandle::OpenEvents>("openEvents"),
+      InstanceMethod<&SandboxHandle::OpenSocket>("openSocket"),
   };
   return DefineClass(env, "SandboxHandle", methods);
 }
@@ -231,6 +232,25 @@ Napi::Value SandboxHandle::OpenEvents(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "openEvents(groups)");
   const uint32_t groups = info[0].As<Napi::Number>().Uint32Value();
   return Submit(info.Env(), std::make_unique<OpenEventsJob>(info.Env(), this, groups),
+                state_ == State::kOpen);
+}
+
+Napi::Value SandboxHandle::OpenSocket(const Napi::CallbackInfo& info) {
+  Napi::Object o = ObjectArg(info, 0);
+  ns::SocketSpec spec;
+  const uint32_t family = o.Get("family").ToNumber().Uint32Value();
+  if (family != 4 && family != 6) throw Napi::RangeError::New(info.Env(), "family must be 4 or 6");
+  spec.family = family == 4 ? AF_INET : AF_INET6;
+  spec.stream = o.Get("type").ToString().Utf8Value() == "tcp";
+  spec.bind = o.Get("bind").ToBoolean();
+  if (Napi::Value address = o.Get("address"); address.IsString()) {
+    spec.address = address.As<Napi::String>().Utf8Value();
+  }
+  const uint32_t port = o.Get("port").IsNumber() ? o.Get("port").ToNumber().Uint32Value() : 0;
+  if (port > UINT16_MAX) throw Napi::RangeError::New(info.Env(), "port out of range");
+  spec.port = static_cast<uint16_t>(port);
+  if (o.Get("backlog").IsNumber()) spec.backlog = o.Get("backlog").ToNumber().Int32Value();
+  return Submit(info.Env(), std::make_unique<OpenSocketJob>(info.Env(), this, std::move(spec)),
                 state_ == State::kOpen);
 }
 

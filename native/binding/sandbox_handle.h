@@ -48,6 +48,9 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   Napi::Value SysctlList(const Napi::CallbackInfo& info);
   // openEvents(groups): an EventStream of the namespace's notifications (nl::EventGroup bits).
   Napi::Value OpenEvents(const Napi::CallbackInfo& info);
+  // openSocket({ family: 4 | 6, type: 'tcp' | 'udp', bind?, address?, port?, backlog? }): the
+  // descriptor of a socket made in the namespace (see ns::OpenSocket).
+  Napi::Value OpenSocket(const Napi::CallbackInfo& info);
 
   // Queues a job, or rejects it at once when the sandbox is not open.
   Napi::Value Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed);

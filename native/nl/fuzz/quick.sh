@@ -15,8 +15,11 @@ for target in decode roundtrip; do
   mkdir -p "corpus-$target"
   "$work/build/${target}_fuzzer" -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
     "corpus-$target" "$here/corpus/$target" 2>&1 | grep -E '^(Done|stat::number_of_executed_units)|ERROR|failed' || true
-  if ls crash-* leak-* timeout-* >/dev/null 2>&1; then
-    echo "netsandbox: ${target}_fuzzer found a failing input" >&2
-    exit 1
-  fi
+  # (`ls crash-* leak-* timeout-*` would need all three kinds to exist to succeed.)
+  for found in crash-* leak-* timeout-*; do
+    if [ -e "$found" ]; then
+      echo "netsandbox: ${target}_fuzzer found a failing input: $found" >&2
+      exit 1
+    fi
+  done
 done

@@ -504,8 +504,10 @@ void Route(FuzzedDataProvider& in) {
   if (!Built(m, error, !spec.dev.empty() && !Resolvable(spec.dev))) return;
   const uint16_t flags = First(m)->nlmsg_flags;
   CHECK(First(m)->nlmsg_type == types[op]);
-  // Add and replace ask for an echo of the route the kernel made.
-  CHECK(((flags & NLM_F_ECHO) != 0) == (op == kAdd || op == kReplace));
+  // Add and replace ask for an echo of the route the kernel made when it picks the device: none
+  // given, or a route that is not unicast.
+  const bool kernel_picks = spec.dev.empty() || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST;
+  CHECK(((flags & NLM_F_ECHO) != 0) == ((op == kAdd || op == kReplace) && kernel_picks));
   if (op == kAdd) CHECK((flags & NLM_F_EXCL) && !(flags & NLM_F_REPLACE));
   if (op == kReplace) CHECK((flags & NLM_F_REPLACE) && !(flags & NLM_F_EXCL));
   nl::RouteInfo info;

@@ -1,0 +1,231 @@
+// Processes and sockets inside a sandbox (DESIGN §3.3). A socket keeps the namespace it was
+// made in: the sandbox's worker makes it (bound, listening) and Node's own net and dgram objects
+// adopt the descriptor, then run on the main loop like any other. A program is started through
+// iproute2's `ip netns exec`, or util-linux's nsenter and unshare where ip can't name the
+// sandbox. Main thread only.
+import { type ChildProcess, ChildProcess as ChildProcessClass, execFile, type ExecFileOptions, spawn, type SpawnOptions } from 'node:child_process';
+import { type Socket as UdpSocket, createSocket } from 'node:dgram';
+import { accessSync, closeSync, constants as fsConstants } from 'node:fs';
+import { type Server, Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
+
+import { DEFAULT_BASE_PATH } from './constants.js';
+import { libraryError, type NetsandboxError } from './errors.js';
+import { label, request } from './request.js';
+import type { Sandbox } from './sandbox.js';
+import { type Family, ipAddress, requireInteger } from './validate.js';
+
+export interface ListenOptions {
+  port: number;
+  /** An address of the sandbox; by default every address, IPv6 and IPv4. */
+  host?: string;
+  backlog?: number;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Milliseconds to wait for the connection; then ETIMEDOUT. */
+  timeout?: number;
+}
+
+export interface UdpSocketOptions {
+  type: 'udp4' | 'udp6';
+  /** 0 or absent: a port the kernel picks. */
+  port?: number;
+  address?: string;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** A Node error about a socket or a process, as a typed error naming the sandbox. */
+function nodeError(error: unknown, operation: string, sandbox: Sandbox, target: string): NetsandboxError | unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code !== 'string' || !(code in osConstants.errno)) return error;
+  const typed = libraryError(code, (error as Error).message, { operation, sandbox: label(sandbox), target });
+  return Object.assign(typed, { errno: osConstants.errno[code as keyof typeof osConstants.errno] });
+}
+
+function port(value: unknown, min = 0): number {
+  return requireInteger(value, 'port', min, 65535);
+}
+
+/** Makes `server` (any net.Server: http, https, ...) listen inside the sandbox. */
+export async function listen(sandbox: Sandbox, server: Server, options: ListenOptions): Promise<Server> {
+  if (typeof (server as Partial<Server>)?.listen !== 'function') throw new TypeError('listen() takes a net.Server (or an http/https server)');
+  const at = port(options?.port);
+  const host = options.host === undefined ? undefined : ipAddress(options.host, 'host');
+  const backlog = options.backlog === undefined ? 511 : requireInteger(options.backlog, 'backlog', 0, 65535);
+  const target = `${host?.address ?? '*'}:${at}`;
+  const open = (family: Family) => request(sandbox, { operation: 'listen', target },
+    (h) => h.openSocket({ family, type: 'tcp', bind: true, port: at, backlog, ...(host && { address: host.address }) }));
+  // Every address: IPv6's any address takes IPv4 too, unless the sandbox has IPv6 disabled.
+  const fd = host ? await open(host.family) : await open(6).catch((error: unknown) => {
+    if ((error as NetsandboxError).code === 'EAFNOSUPPORT') return open(4);
+    throw error;
+  });
+  return adopt(fd, (done) => {
+    server.once('listening', () => done()).once('error', done);
+    server.listen({ fd, backlog });
+  }, () => server, 'listen', sandbox, target);
+}
+
+/** A TCP connection made from inside the sandbox. */
+export async function connect(sandbox: Sandbox, options: ConnectOptions): Promise<Socket> {
+  const host = ipAddress(options?.host, 'host');
+  const to = port(options.port, 1);
+  const timeout = options.timeout === undefined ? undefined : requireInteger(options.timeout, 'timeout', 0, 2 ** 31 - 1);
+  const target = host.family === 6 ? `[${host.address}]:${to}` : `${host.address}:${to}`;
+  const fd = await request(sandbox, { operation: 'connect', target }, (h) => h.openSocket({ family: host.family, type: 'tcp' }));
+  let socket: Socket | undefined;
+  return adopt(fd, (done) => {
+    socket = new Socket({ fd, readable: true, writable: true });
+    let timer: NodeJS.Timeout | undefined;
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        socket!.destroy();
+        done(Object.assign(new Error(`connect ETIMEDOUT ${target}`), { code: 'ETIMEDOUT' }));
+      }, timeout);
+    }
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      done();
+    }).once('error', (error) => {
+      clearTimeout(timer);
+      done(error);
+    });
+    socket.connect(to, host.address);
+  }, () => socket!, 'connect', sandbox, target);
+}
+
+/** A bound UDP socket of the sandbox. */
+export async function createUdpSocket(sandbox: Sandbox, options: UdpSocketOptions): Promise<UdpSocket> {
+  const type = options?.type;
+  if (type !== 'udp4' && type !== 'udp6') throw new TypeError("type must be 'udp4' or 'udp6'");
+  const family: Family = type === 'udp4' ? 4 : 6;
+  const at = port(options.port ?? 0);
+  const address = options.address === undefined ? undefined : ipAddress(options.address, 'address', family).address;
+  const target = `${address ?? '*'}:${at}`;
+  const fd = await request(sandbox, { operation: 'createUdpSocket', target },
+    (h) => h.openSocket({ family, type: 'udp', bind: true, port: at, ...(address !== undefined && { address }) }));
+  const socket = createSocket(type);
+  return adopt(fd, (done) => {
+    socket.once('listening', () => done()).once('error', done);
+    socket.bind({ fd });
+  }, () => socket, 'createUdpSocket', sandbox, target);
+}
+
+/**
+ * Hands a descriptor the worker made to a Node object (`start` calls done(error?) once the
+ * object is ready); if the object never takes it, it is closed here, so nothing leaks.
+ */
+function adopt<T>(fd: number, start: (done: (error?: unknown) => void) => void, result: () => T,
+  operation: string, sandbox: Sandbox, target: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const done = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error === undefined) resolve(result());
+      else reject(nodeError(error, operation, sandbox, target));
+    };
+    try {
+      start(done);
+    } catch (error) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Node took it before it threw: its own close handles it.
+      }
+      done(error);
+    }
+  });
+}
+
+// ---- processes ---------------------------------------------------------------------------------
+
+/**
+ * The program and arguments that run `command` in the sandbox. `ip netns exec` where ip can name
+ * it (created or opened by name under /run/netns); else nsenter into its network namespace and
+ * unshare a mount namespace in which /sys is remounted, and /etc/netns/NAME's files are bound
+ * over /etc's when the sandbox has a name: what `ip netns exec` does.
+ */
+function enterArgv(sandbox: Sandbox, command: string, args: readonly string[]): string[] {
+  if (sandbox.name !== undefined && sandbox.path === `${DEFAULT_BASE_PATH}/${sandbox.name}`) {
+    return ['ip', 'netns', 'exec', sandbox.name, command, ...args];
+  }
+  const etc = sandbox.name === undefined ? '' : `for f in /etc/netns/${sandbox.name}/*; do [ -e "$f" ] && mount --bind "$f" "/etc/\${f##*/}"; done; `;
+  const script = `umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; ${etc}exec "$@"`;
+  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', command, ...args];
+}
+
+/** Where `command` is, as execvp would find it (for an ENOENT before anything starts), or undefined. */
+function findCommand(command: string, env: NodeJS.ProcessEnv | undefined, cwd: string | URL | undefined): string | undefined {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const file = isAbsolute(command) ? command : resolvePath(cwd === undefined ? process.cwd() : String(cwd), command);
+    return executable(file) ? file : undefined;
+  }
+  const path = (env ?? process.env).PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  return path.split(delimiter).map((dir) => `${dir || '.'}/${command}`).find(executable);
+}
+
+function checkCommand(command: unknown, args: unknown): readonly string[] {
+  if (typeof command !== 'string' || command === '') throw new TypeError('command must be a non-empty string');
+  if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))) {
+    throw new TypeError('args must be an array of strings');
+  }
+  return (args ?? []) as readonly string[];
+}
+
+function notFound(command: string, sandbox: Sandbox): NetsandboxError {
+  return Object.assign(libraryError('ENOENT', `${command}: command not found`, { operation: 'spawn', sandbox: label(sandbox), target: command }),
+    { errno: osConstants.errno.ENOENT });
+}
+
+/** Starts `command` in the sandbox: a real ChildProcess (see enterArgv for what it sees). */
+export function spawnIn(sandbox: Sandbox, command: string, args?: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  const argv = checkCommand(command, args); // a TypeError throws, as child_process.spawn's do
+  const refused = sandbox.closed ? libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'spawn', sandbox: label(sandbox), target: command })
+    : findCommand(command, options.env, options.cwd) === undefined ? notFound(command, sandbox) : undefined;
+  if (refused !== undefined) {
+    // As child_process.spawn does for a program it can't start: an 'error' event, not a throw.
+    const child = new ChildProcessClass();
+    process.nextTick(() => child.emit('error', refused));
+    return child;
+  }
+  const [file, ...rest] = enterArgv(sandbox, command, argv);
+  return spawn(file!, rest, options);
+}
+
+/** Runs `command` in the sandbox to its end, like execFile: rejects on a non-zero exit. */
+export function execIn(sandbox: Sandbox, command: string, args?: readonly string[], options: ExecFileOptions = {}): Promise<ExecResult> {
+  let argv: readonly string[];
+  try {
+    argv = checkCommand(command, args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (findCommand(command, options.env, options.cwd) === undefined) return Promise.reject(notFound(command, sandbox));
+  if (sandbox.closed) {
+    return Promise.reject(libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'exec', sandbox: label(sandbox), target: command }));
+  }
+  const [file, ...rest] = enterArgv(sandbox, command, argv);
+  return new Promise((resolve, reject) => {
+    execFile(file!, rest, { maxBuffer: 64 << 20, ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stdout, stderr }));
+      else resolve({ stdout, stderr });
+    });
+  });
+}

@@ -75,7 +75,9 @@ export class EventHub {
   readonly #collected = new FinalizationRegistry<WeakRef<Watcher>>((ref) => this.#forget(ref));
   #stream: Promise<NativeEventStream> | undefined;
   #groups = 0;
-  #waiting = 0; // watchers with a next() pending: only they keep the event loop alive
+  // Watchers with a next() pending: only they keep the event loop alive, and they are held here,
+  // strongly, because nothing else may (a `for await` or a wait is only a chain of promises).
+  readonly #waiting = new Set<Watcher>();
 
   constructor(source: EventSource) {
     this.#source = source;
@@ -157,10 +159,12 @@ export class EventHub {
   }
 
   /** A watcher starts or stops waiting for events: the loop stays alive while any waits. */
-  waiting(delta: 1 | -1): void {
-    this.#waiting += delta;
-    if (this.#waiting === 0 || (this.#waiting === 1 && delta === 1)) {
-      void this.#stream?.then((stream) => stream.keepAlive(this.#waiting > 0), () => undefined);
+  waiting(watcher: Watcher, yes: boolean): void {
+    const before = this.#waiting.size;
+    if (yes) this.#waiting.add(watcher);
+    else this.#waiting.delete(watcher);
+    if ((before === 0) !== (this.#waiting.size === 0)) {
+      void this.#stream?.then((stream) => stream.keepAlive(this.#waiting.size > 0), () => undefined);
     }
   }
 
@@ -204,6 +208,7 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
   #closed = false;
   #failed: unknown;
   #wake: (() => void) | undefined;
+  #previous: Promise<unknown> = Promise.resolve(); // next() calls run one after the other
 
   /** @internal */
   constructor(hub: EventHub, kinds: ReadonlySet<keyof WatchOptions>, subscribed: Promise<void>) {
@@ -235,7 +240,13 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
     this.#wake?.();
   }
 
-  async next(): Promise<IteratorResult<SandboxEvent, undefined>> {
+  next(): Promise<IteratorResult<SandboxEvent, undefined>> {
+    const result = this.#previous.then(() => this.#next());
+    this.#previous = result.catch(() => undefined);
+    return result;
+  }
+
+  async #next(): Promise<IteratorResult<SandboxEvent, undefined>> {
     for (;;) {
       if (this.#failed !== undefined) {
         const error = this.#failed;
@@ -248,7 +259,13 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
         // Events queued so far are in the lists; those arriving while they are read follow.
         this.#queue = [];
         this.#head = 0;
-        const snapshot = await this.#hub.snapshot(this.#kinds);
+        let snapshot: Snapshot;
+        try {
+          snapshot = await this.#hub.snapshot(this.#kinds);
+        } catch (error) {
+          this.#resync = true; // still owed: the next call tries again
+          throw error;
+        }
         if (this.#closed) return { done: true, value: undefined };
         return { done: false, value: { type: 'resync', reason: 'overflow', snapshot } };
       }
@@ -262,12 +279,12 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
       }
       await this.ready.catch(() => undefined);
       if (this.#head < this.#queue.length || this.#closed || this.#resync || this.#failed !== undefined) continue;
-      this.#hub.waiting(1);
+      this.#hub.waiting(this, true);
       try {
         await new Promise<void>((resolve) => (this.#wake = resolve));
       } finally {
         this.#wake = undefined;
-        this.#hub.waiting(-1);
+        this.#hub.waiting(this, false);
       }
     }
   }
@@ -302,17 +319,24 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
   }
 }
 
+/** Checks a wait's options before it subscribes (TypeError, RangeError). */
+export function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
+  const { timeout, signal } = options ?? {};
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && timeout <= 2 ** 31 - 1)) {
+    throw new RangeError(`timeout must be 0 to 2147483647 milliseconds, got ${String(timeout)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+  return { ...(timeout !== undefined && { timeout }), ...(signal !== undefined && { signal }) };
+}
+
 /**
  * Runs `wait` (which subscribes, reads the current state, then reads events until it has its
- * answer) under a timeout and an abort signal. On either, `stop` ends the wait's watcher and the
- * promise rejects: ETIMEDOUT, or the signal's reason.
+ * answer) under a timeout and an abort signal (checked by checkWaitOptions). On either, `stop`
+ * ends the wait's watcher and the promise rejects: ETIMEDOUT, or the signal's reason.
  */
-export function deadline<T>(options: WaitOptions | undefined, what: { operation: string; sandbox: string; target?: string },
+export function deadline<T>(options: WaitOptions, what: { operation: string; sandbox: string; target?: string },
   stop: () => void, wait: () => Promise<T>): Promise<T> {
-  const { timeout, signal } = options ?? {};
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) {
-    return Promise.reject(new RangeError(`timeout must be a non-negative number of milliseconds, got ${String(timeout)}`));
-  }
+  const { timeout, signal } = options;
   if (signal?.aborted) {
     stop();
     return Promise.reject(signal.reason);

@@ -1,6 +1,6 @@
 import { addressFlags, flagNames, IFF_LOWER_UP, IFF_UP, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
-import { deadline, type WaitOptions } from './events.js';
+import { checkWaitOptions, deadline, type WaitOptions } from './events.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
@@ -259,14 +259,16 @@ export class Interface {
    */
   waitFor(state: LinkState, options?: WaitOptions): Promise<this> {
     let holds: (link: Interface) => boolean;
+    let limits: WaitOptions;
     try {
       holds = linkStateTest(state);
+      limits = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
     const events = this.#sandbox.watch({ links: true });
     const context = { operation: 'waitFor', sandbox: label(this.#sandbox), target: this.name };
-    return deadline(options, context, () => events.close(), async () => {
+    return deadline(limits, context, () => events.close(), async () => {
       await events.ready;
       await this.refresh();
       if (holds(this)) return this;
@@ -292,7 +294,13 @@ export class Interface {
    * Rejects with ERR_DAD_FAILED if an address turned out to be a duplicate, and as waitFor().
    */
   waitForAddresses(condition: { settled: true }, options?: WaitOptions): Promise<Address[]> {
-    if (condition?.settled !== true) return Promise.reject(new TypeError('waitForAddresses() takes { settled: true }'));
+    let limits: WaitOptions;
+    try {
+      if (condition?.settled !== true) throw new TypeError('waitForAddresses() takes { settled: true }');
+      limits = checkWaitOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const events = this.#sandbox.watch({ addresses: true });
     const context = { operation: 'waitForAddresses', sandbox: label(this.#sandbox), target: this.name };
     const mine = new Map<string, Address>();
@@ -302,7 +310,7 @@ export class Interface {
       if (failed) throw libraryError('ERR_DAD_FAILED', `duplicate address detection failed for ${key(failed)}: another host has it`, context);
       return [...mine.values()].every((a) => !a.flags.includes('tentative'));
     };
-    return deadline(options, context, () => events.close(), async () => {
+    return deadline(limits, context, () => events.close(), async () => {
       await events.ready;
       for (const a of await this.addresses()) mine.set(key(a), a);
       if (settled()) return [...mine.values()];

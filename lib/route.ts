@@ -1,5 +1,4 @@
 import { protocols, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
-import type { Interface } from './interface.js';
 import type { InterfaceRef } from './interface.js';
 import type { LinkRef, NativeRoute, NativeRouteRecord } from './native.js';
 import { linkRef, send } from './request.js';
@@ -214,11 +213,12 @@ export function routeRecord(f: RouteFields): NativeRouteRecord {
  * the kernel was not asked to echo it (a unicast route with its device). IPv6 routes are
  * reported with scope global, and metric 0 means 1024 (IP6_RT_PRIO_USER).
  */
-export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: InterfaceRef | undefined): NativeRoute {
+export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: { name: string; index?: number } | undefined): NativeRoute {
   const v6 = f.family === 6;
   const route: NativeRoute = {
     family: f.family,
-    dst: f.dst === undefined ? 'default' : `${formatIp(r, 36, f.family)}/${f.dstLength!}`,
+    // The kernel sends no destination for a /0, and lists it as the default route.
+    dst: f.dst === undefined || f.dstLength === 0 ? 'default' : `${formatIp(r, 36, f.family)}/${f.dstLength!}`,
     table: f.table!,
     metric: v6 && !f.metric ? 1024 : f.metric ?? 0,
     protocol: f.protocol!,
@@ -228,7 +228,7 @@ export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: Interf
   };
   if (f.via !== undefined) route.via = formatIp(r, 52, f.family);
   if (f.src !== undefined) route.src = formatIp(r, 68, f.family);
-  if (typeof dev === 'string') route.dev = dev;
-  else if (dev !== undefined) [route.dev, route.devIndex] = [(dev as Interface).name, (dev as Interface).index];
+  if (dev !== undefined) route.dev = dev.name;
+  if (dev?.index !== undefined) route.devIndex = dev.index;
   return route;
 }

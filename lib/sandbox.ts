@@ -7,7 +7,7 @@ import { isAbsolute } from 'node:path';
 import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
-import { deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
+import { checkWaitOptions, deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
 import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import {
@@ -359,8 +359,10 @@ export class Sandbox implements AsyncDisposable {
     try {
       const fields = routeFields(this, spec);
       const record = routeRecord(fields);
+      // The device as it is named now (the kernel's answer comes later).
+      const dev = typeof spec.dev === 'string' ? { name: spec.dev } : spec.dev && { name: spec.dev.name, index: spec.dev.index };
       return send(this, { operation: op, target: () => describeRoute(spec) }, op, record,
-        (echoed) => new Route(this, echoed ?? installedRoute(record, fields, spec.dev)));
+        (echoed) => new Route(this, echoed ?? installedRoute(record, fields, dev)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -421,13 +423,15 @@ export class Sandbox implements AsyncDisposable {
   /** Resolves when an interface of this name exists (now, or once it is made or moved here). */
   waitForInterface(name: string, options?: WaitOptions): Promise<Interface> {
     let valid: string;
+    let limits: WaitOptions;
     try {
       valid = interfaceName(name);
+      limits = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
     const events = this.watch({ links: true });
-    return deadline(options, { operation: 'waitForInterface', sandbox: label(this), target: valid }, () => events.close(), async () => {
+    return deadline(limits, { operation: 'waitForInterface', sandbox: label(this), target: valid }, () => events.close(), async () => {
       await events.ready;
       const now = await this.interface(valid).catch((error: unknown) => {
         if (error instanceof NotFoundError) return undefined;

@@ -1,5 +1,6 @@
 #include "convert.h"
 
+#include <endian.h>
 #include <fcntl.h>
 #include <linux/neighbour.h>
 #include <net/if.h>
@@ -242,12 +243,15 @@ nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
   if (present & 32) spec.protocol = in[5];
   if (present & 64) spec.type = in[6];
   spec.on_link = (in[7] & 1) != 0;
-  uint32_t u32[3];
-  memcpy(u32, in + 8, sizeof u32);
-  spec.table = u32[0];
-  if (present & 128) spec.metric = u32[1];
-  if (u32[2] > INT32_MAX) throw Napi::RangeError::New(value.Env(), "interface index out of range");
-  spec.dev.index = static_cast<int32_t>(u32[2]);
+  auto u32 = [in](size_t at) {
+    uint32_t v;
+    memcpy(&v, in + at, sizeof v);
+    return le32toh(v);
+  };
+  spec.table = u32(8);
+  if (present & 128) spec.metric = u32(12);
+  if (u32(16) > INT32_MAX) throw Napi::RangeError::New(value.Env(), "interface index out of range");
+  spec.dev.index = static_cast<int32_t>(u32(16));
   const char* name = reinterpret_cast<const char*>(in + 20);
   if (name[0] != 0) spec.dev.name = IfName(value.Env(), std::string(name, strnlen(name, IFNAMSIZ)));
   return spec;

@@ -148,8 +148,10 @@ void EventStream::OnReadable(uv_poll_t* poll, int status, int) {
   if (stream == nullptr) return;
   stream->Read();
   // libuv stops a poll handle whose socket reports an error (POLLERR, which a netlink socket
-  // raises when the kernel dropped notifications). Read() consumed the error: poll again.
-  if (status < 0 && stream->poller_ != nullptr) uv_poll_start(poll, UV_READABLE, OnReadable);
+  // raises when the kernel dropped notifications). Read() consumed the error: poll again, unless
+  // the stream was closed meanwhile (then data is null; the handle lives until its close
+  // callback, so it may still be looked at).
+  if (status < 0 && poll->data != nullptr) uv_poll_start(poll, UV_READABLE, OnReadable);
 }
 
 Napi::Value EventStream::ToEvent(Napi::Env env, const nlmsghdr* nlh) {
@@ -202,8 +204,9 @@ Napi::Value EventStream::ToEvent(Napi::Env env, const nlmsghdr* nlh) {
 
 void EventStream::Read() {
   Napi::Env env = Env();
+  // A libuv callback runs under no handle scope of its own: this one also covers the catch.
+  Napi::HandleScope scope(env);
   try {
-    Napi::HandleScope scope(env);
     Napi::Array events = Napi::Array::New(env);
     uint32_t count = 0;
     for (int i = 0; i < kDatagramsPerTurn && poller_ != nullptr; i++) {
@@ -225,8 +228,12 @@ void EventStream::Read() {
     // In a callback scope, so the promises it settles run their reactions before libuv goes on.
     on_events_.MakeCallback(Value(), {events}, *async_context_);
   } catch (const Napi::Error& e) {
-    // lib/'s handler threw (a bug): report it as an uncaught exception, never unwind into libuv.
-    napi_fatal_exception(env, e.Value());
+    // lib/'s handler threw (a bug): an uncaught exception, never an unwind into libuv. During
+    // env teardown that fails too, and there is nobody left to tell.
+    try {
+      napi_fatal_exception(env, e.Value());
+    } catch (...) {
+    }
   } catch (const std::exception&) {
     // Env teardown: nobody is left to tell.
   }

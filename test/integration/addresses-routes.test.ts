@@ -154,6 +154,7 @@ describe('routes', () => {
       { dst: '2001:db8:22::/48', dev: podEnd, via: '2001:db8:20::1', metric: 7, scope: 'link' }, // IPv6 reports global
       { dst: '2001:db8:23::/48', type: 'blackhole' }, // IPv6 puts it on lo: echoed
       { dst: '::ffff:198.18.0.0/120', dev: podEnd },
+      { dst: '0.0.0.0/0', dev: podEnd, table: 1001 }, // a /0 is listed as 'default'
     ];
     const added = await Promise.all(specs.map((spec) => pod.addRoute(spec)));
     const replaced = await pod.replaceRoute({ dst: '198.18.10.0/24', dev: podEnd, metric: 0, protocol: 'dhcp' });
@@ -164,8 +165,9 @@ describe('routes', () => {
     }
     expect(added[6]?.dst).toBe('2001:db8:0:0:1::/80');
     expect(added[10]?.dst).toBe('::ffff:198.18.0.0/120');
+    expect(added[11]?.dst).toBe('default');
     for (const route of [...added.slice(1), replaced]) await route.delete();
-    expect((await pod.routes({ table: 'all' })).filter((r) => specs.some((s) => s.dst.toLowerCase() === r.dst))).toEqual([]);
+    expect((await pod.routes({ table: 'all' })).filter((r) => r.table === 1001 || specs.some((s) => s.dst.toLowerCase() === r.dst))).toEqual([]);
   });
 
   it('validates specs before sending', async () => {

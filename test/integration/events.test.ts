@@ -181,6 +181,18 @@ describe('watch', () => {
     expect(collected).toBe(true);
     expect(await eventSockets(sb)).toBe(0);
   });
+  it('keeps a watcher that a wait is blocked on, with nothing else holding it, through garbage collection', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // No timeout and no signal: only the wait's own promises reach its watcher.
+    const waiting = sb.waitForInterface('gc-late');
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    ipRaw(sb.name!, 'link', 'add', 'gc-late', 'type', 'veth', 'peer', 'name', 'gc-late-p');
+    expect((await waiting).name).toBe('gc-late');
+  });
 });
 
 describe('waits', () => {

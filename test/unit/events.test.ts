@@ -107,6 +107,16 @@ describe('watchers', () => {
     expect((await events.next()).value).toMatchObject({ type: 'route', route: { dst: '192.0.2.0/24' } });
   });
 
+  it('answer next() calls made at once in order, none left hanging', async () => {
+    const { source, streams } = fakeSource();
+    const hub = new EventHub(source);
+    const events = hub.watch({ routes: true });
+    await events.ready;
+    const both = Promise.all([events.next(), events.next()]);
+    streams[0]!.push([route('192.0.2.0/24'), route('198.51.100.0/24')]);
+    expect((await both).map((r) => (r.value as { route: { dst: string } }).route.dst)).toEqual(['192.0.2.0/24', '198.51.100.0/24']);
+  });
+
   it('keep the event loop alive only while a next() waits', async () => {
     const { source, streams } = fakeSource();
     const hub = new EventHub(source);

@@ -1,4 +1,6 @@
 export { Sandbox } from './sandbox.js';
+export { listPods, podHostIface, setupPod, teardownPod } from './pod.js';
+export type { PodInfo, PodSpec } from './pod.js';
 export { DEFAULT_BASE_PATH } from './constants.js';
 export type { ConnectOptions, ExecResult, ListenOptions, UdpSocketOptions } from './processes.js';
 export type {

@@ -5,7 +5,7 @@ import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './n
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
-import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireFamily, type Family } from './validate.js';
+import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireFamily, requireString, type Family } from './validate.js';
 
 /** What Interface.waitFor() waits for: every field given must hold. */
 export interface LinkState {
@@ -99,6 +99,8 @@ export class Interface {
   get operState(): string { return operStates[this.#link.operState] ?? 'unknown'; }
   /** The master's name (a bridge), or null. */
   get master(): string | null { return this.#link.master ?? null; }
+  /** The interface's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`), or null. */
+  get alias(): string | null { return this.#link.alias ?? null; }
 
   /** This interface's sysctls: `iface.sysctl.set('ipv6.conf.accept_ra', 2)`. */
   get sysctl(): InterfaceSysctl {
@@ -106,8 +108,8 @@ export class Interface {
   }
 
   toJSON(): object {
-    const { index, name, kind, mtu, mac, up, carrier, operState, master } = this;
-    return { index, name, kind, mtu, mac, up, carrier, operState, master, sandbox: label(this.#sandbox) };
+    const { index, name, kind, mtu, mac, up, carrier, operState, master, alias } = this;
+    return { index, name, kind, mtu, mac, up, carrier, operState, master, alias, sandbox: label(this.#sandbox) };
   }
 
   /** Like `ip link set NAME up`. */
@@ -120,6 +122,15 @@ export class Interface {
   async setDown(): Promise<void> {
     await this.#change('setDown', { up: false });
     this.#link.flags &= ~IFF_UP;
+  }
+
+  /** Like `ip link set NAME alias TEXT` (null clears it: `ip link set NAME alias ""`). */
+  async setAlias(value: string | null): Promise<void> {
+    const alias = value === null ? '' : requireString(value, 'alias');
+    if (Buffer.byteLength(alias) > 255) throw new RangeError('an alias is at most 255 bytes');
+    await this.#change('setAlias', { alias });
+    if (alias === '') delete this.#link.alias;
+    else this.#link.alias = alias;
   }
 
   /** Like `ip link set NAME mtu N`. */

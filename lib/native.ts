@@ -19,7 +19,7 @@ export interface NativeStats {
 // Results. A link reference is `dev` (the name) with `devIndex`; a link's master likewise.
 export interface NativeLink {
   index: number; name: string; kind: string; mtu: number; mac: string;
-  flags: number; operState: number; master?: string; masterIndex?: number; stats?: NativeStats;
+  flags: number; operState: number; master?: string; masterIndex?: number; alias?: string; stats?: NativeStats;
 }
 
 export interface NativeAddress {
@@ -57,7 +57,7 @@ export type DumpCursor<T> = { readonly items: T[]; readonly brand: 'DumpCursor' 
 // Specs, as the binding's spec readers (native/binding/convert.cc) take them.
 export interface NativeLinkSpec {
   /** The link to change; absent on create. */
-  dev?: LinkRef; name?: string; kind?: string; mtu?: number; mac?: string; up?: boolean;
+  dev?: LinkRef; name?: string; kind?: string; mtu?: number; mac?: string; up?: boolean; alias?: string;
   master?: LinkRef | null; netns?: NativeSandboxHandle; parent?: LinkRef;
   peer?: { name: string; netns?: NativeSandboxHandle; mtu?: number; mac?: string };
   macvlanMode?: number; vlanId?: number;

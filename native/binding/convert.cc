@@ -159,6 +159,12 @@ nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
   spec.mtu = f.U32("mtu");
   spec.mac = f.Mac("mac");
   if (Napi::Value up = f.Get("up"); Present(up)) spec.up = up.ToBoolean().Value();
+  if (auto alias = f.Str("alias")) {
+    constexpr size_t kAliasBytes = 256;  // IFALIASZ, with the NUL
+    if (alias->size() >= kAliasBytes)
+      throw Napi::RangeError::New(env, "an alias is at most 255 bytes");
+    spec.alias = *alias;
+  }
   if (f.Has("master")) {  // null detaches, a name or index attaches
     spec.set_master = true;
     if (auto master = f.Link("master")) spec.master = *master;
@@ -294,6 +300,7 @@ Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
   o.Set("mac", nl::FormatMac(link.mac.data(), link.mac.size()));
   o.Set("flags", link.flags);
   o.Set("operState", link.operstate);
+  if (!link.alias.empty()) o.Set("alias", link.alias);
   if (link.master != 0) {
     o.Set("master", link.master_name);
     o.Set("masterIndex", link.master);

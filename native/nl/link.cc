@@ -14,6 +14,8 @@ void PutCommon(MessageBuilder& b, const LinkSpec& spec) {
   if (!spec.name.empty()) b.PutString(IFLA_IFNAME, spec.name);
   if (spec.mtu) b.PutU32(IFLA_MTU, *spec.mtu);
   if (!spec.mac.empty()) b.Put(IFLA_ADDRESS, spec.mac.data(), spec.mac.size());
+  // Without a NUL, as iproute2 sends it; an empty one clears the alias.
+  if (spec.alias) b.Put(IFLA_IFALIAS, spec.alias->data(), spec.alias->size());
 }
 
 ifinfomsg* PutIfinfo(MessageBuilder& b, int32_t index, const std::optional<bool>& up) {
@@ -140,6 +142,7 @@ bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
   out->index = ifi->ifi_index;
   out->flags = ifi->ifi_flags;
   attrs.String(IFLA_IFNAME, &out->name);
+  attrs.String(IFLA_IFALIAS, &out->alias);
   attrs.U32(IFLA_MTU, &out->mtu);
   attrs.Bytes(IFLA_ADDRESS, &out->mac);
   attrs.U8(IFLA_OPERSTATE, &out->operstate);

@@ -63,6 +63,7 @@ struct LinkSpec {
   std::optional<uint32_t> mtu;
   std::vector<uint8_t> mac;
   std::optional<bool> up;
+  std::optional<std::string> alias;  // IFLA_IFALIAS; empty clears it
   bool set_master = false;
   LinkRef master;     // empty with set_master: detach from the master
   int netns_fd = -1;  // change: move into this namespace
@@ -89,6 +90,7 @@ struct LinkInfo {
   uint8_t operstate = 0;  // IF_OPER_*
   int32_t master = 0;
   std::string master_name;
+  std::string alias;  // IFLA_IFALIAS, `ip link set NAME alias TEXT`
   bool has_stats = false;
   LinkStats stats;
 };

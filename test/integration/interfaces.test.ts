@@ -78,6 +78,21 @@ describe('link settings', () => {
     await a.delete();
   });
 
+  it('sets and clears an alias, as `ip link set NAME alias TEXT` does', async () => {
+    const [a] = await host.createVeth('alias0', { peer: { name: 'alias0p' } });
+    expect(a.alias).toBeNull();
+    await a.setAlias('uplink to rack 7');
+    expect(a.alias).toBe('uplink to rack 7');
+    expect((link(host, 'alias0') as unknown as { ifalias?: string }).ifalias).toBe('uplink to rack 7');
+    expect((await host.interface('alias0')).alias).toBe('uplink to rack 7');
+    await a.setAlias(null);
+    expect(a.alias).toBeNull();
+    expect((link(host, 'alias0') as unknown as { ifalias?: string }).ifalias).toBeUndefined();
+    expect((await a.refresh()).alias).toBeNull();
+    await expect(a.setAlias('x'.repeat(256))).rejects.toBeInstanceOf(RangeError);
+    await a.delete();
+  });
+
   it('refresh() re-reads what changed behind its back, and statistics() counts traffic', async () => {
     const [a, b] = await host.createVeth('stat0', { peer: { name: 'stat0p' } });
     await Promise.all([a.setUp(), b.setUp()]);

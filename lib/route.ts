@@ -23,6 +23,8 @@ export interface RouteSpec {
   src?: string;
   protocol?: string | number;
   type?: string | number;
+  /** IPv6 only: a source-specific route, for packets from this prefix (`ip -6 route add ... from PREFIX`). */
+  from?: string;
   /** Needed only for dst 'default' without via or src: which default route. */
   family?: Family;
 }
@@ -38,6 +40,8 @@ export class Route {
   readonly metric: number;
   readonly protocol: string;
   readonly src?: string;
+  /** IPv6 source-specific routes: the source prefix they are for. */
+  readonly from?: string;
   readonly type: string;
   readonly onLink: boolean;
   readonly #sandbox: Sandbox;
@@ -56,6 +60,7 @@ export class Route {
     this.metric = r.metric;
     this.protocol = nameOf(r.protocol, protocols);
     if (r.src !== undefined) this.src = r.src;
+    if (r.from !== undefined) this.from = r.from;
     this.type = nameOf(r.type, routeTypes);
     this.onLink = (r.flags & RTNH_F_ONLINK) !== 0;
   }
@@ -70,6 +75,7 @@ export class Route {
     };
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
     if (this.via !== undefined) spec.via = this.via;
+    if (this.from !== undefined) Object.assign(spec, splitFrom(this.from));
     if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
     if (this.#devIndex === undefined && this.dev !== undefined) spec.dev = this.dev;
     await send(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, 'deleteRoute', routeRecord(spec));
@@ -81,11 +87,17 @@ function splitDst(dst: string): { dst: string; dstLength: number } {
   return { dst: address, dstLength: Number(length) };
 }
 
+function splitFrom(from: string): { from: string; fromLength: number } {
+  const { dst, dstLength } = splitDst(from);
+  return { from: dst, fromLength: dstLength };
+}
+
 /** iproute2's words for a route, for error messages: '198.51.100.0/24 via 192.0.2.1 dev eth0'. */
-export function describeRoute(r: { dst: string; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown }): string {
+export function describeRoute(r: { dst: string; from?: string | undefined; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown }): string {
   const dev = typeof r.dev === 'object' && r.dev !== null ? (r.dev as { name: string }).name : r.dev;
   return [
     r.dst,
+    r.from !== undefined && `from ${r.from}`,
     r.via !== undefined && `via ${r.via}`,
     dev !== undefined && `dev ${String(dev)}`,
     r.table !== undefined && `table ${String(r.table)}`,
@@ -93,10 +105,10 @@ export function describeRoute(r: { dst: string; via?: string | undefined; dev?: 
   ].filter(Boolean).join(' ');
 }
 
-/** A checked route spec: addresses as text of the family, dev an index or a name; `from` only for a get. */
+/** A checked route spec: addresses as text of the family, dev an index or a name; `from` with its length (a get: without). */
 export interface RouteFields {
   family: Family; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
-  onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; protocol?: number; type?: number;
+  onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; fromLength?: number; protocol?: number; type?: number;
 }
 
 const RT_TABLE_MAIN = 254;
@@ -136,6 +148,13 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
     const src = ipAddress(spec.src, 'src', family);
     family = src.family;
     out.src = src.address;
+  }
+  if (spec.from !== undefined) {
+    const from = network(spec.from, 'from');
+    if (from.family !== 6 || (family !== undefined && family !== 6)) throw new RangeError(`from '${String(spec.from)}': source-specific routes are IPv6 only`);
+    family = 6;
+    out.from = from.address;
+    out.fromLength = from.prefixLength;
   }
   if (spec.family !== undefined && family !== spec.family) {
     throw new RangeError(`family ${spec.family} does not match the route's addresses`);
@@ -186,6 +205,7 @@ export function routeRecord(f: RouteFields): NativeRouteRecord {
   slabUsed += RECORD_BYTES;
   r[0] = f.family;
   r[1] = f.dstLength ?? 0;
+  r[2] = f.fromLength ?? 0;
   let present = 0;
   for (const [key, at, bit] of ADDRESSES) {
     const text = f[key];
@@ -228,6 +248,7 @@ export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: { name
   };
   if (f.via !== undefined) route.via = formatIp(r, 52, f.family);
   if (f.src !== undefined) route.src = formatIp(r, 68, f.family);
+  if (f.from !== undefined && f.fromLength !== undefined) route.from = `${formatIp(r, 84, f.family)}/${f.fromLength}`;
   if (dev !== undefined) route.dev = dev.name;
   if (dev?.index !== undefined) route.devIndex = dev.index;
   return route;

@@ -497,14 +497,20 @@ export class Sandbox implements AsyncDisposable {
     await send(this, { operation: 'deleteNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'deleteNeighbor', spec);
   }
 
-  /** Like `ip neigh show [dev DEV]`. */
-  async neighbors(options: { dev?: InterfaceRef; family?: Family } = {}): Promise<Listing<Neighbor>> {
+  /**
+   * Like `ip neigh show [dev DEV]`: entries in state noarp or none are left out, as ip leaves
+   * them out; `nud: 'all'` lists them too (`ip neigh show nud all`).
+   */
+  async neighbors(options: { dev?: InterfaceRef; family?: Family; nud?: 'all' } = {}): Promise<Listing<Neighbor>> {
     const filter = {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
       ...(options.family !== undefined && { family: requireFamily(options.family) }),
     };
+    if (options.nud !== undefined && options.nud !== 'all') throw new RangeError("nud must be 'all' when given");
     const { items: all, partial } = await dump(this, { operation: 'neighbors' }, 'neighbors', filter, toNeighbor);
-    return listing(all.filter((n) => n !== undefined), partial);
+    const shown = (n: Neighbor | undefined): n is Neighbor =>
+      n !== undefined && (options.nud === 'all' || !(n.state.includes('noarp') || n.state.includes('none')));
+    return listing(all.filter(shown), partial);
   }
 
   /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */

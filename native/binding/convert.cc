@@ -236,6 +236,7 @@ nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
     throw Napi::RangeError::New(value.Env(), "prefix length out of range");
   }
   spec.dst_len = in[1];
+  spec.from_len = in[2];
   auto address = [&](uint8_t bit, size_t at, nl::IpAddress* out) {
     if (!(present & bit)) return;
     out->family = spec.family;

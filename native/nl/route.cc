@@ -68,6 +68,10 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
   if (spec.on_link) rtm->rtm_flags |= RTNH_F_ONLINK;
   b.PutU32(RTA_TABLE, table);
   if (!spec.dst.empty()) b.PutAddress(RTA_DST, spec.dst);
+  if (!spec.from.empty()) {  // `ip -6 route add DST from PREFIX`
+    rtm->rtm_src_len = spec.from_len;
+    b.PutAddress(RTA_SRC, spec.from);
+  }
   if (!spec.via.empty()) b.PutAddress(RTA_GATEWAY, spec.via);
   if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
   if (spec.metric) b.PutU32(RTA_PRIORITY, *spec.metric);

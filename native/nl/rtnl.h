@@ -163,7 +163,8 @@ struct RouteSpec {
   uint32_t table = 0;  // 0: main
   std::optional<uint32_t> metric;
   IpAddress src;
-  IpAddress from;  // a route get: the source address asked about
+  IpAddress from;  // RTA_SRC: IPv6 source-specific routes; a route get: the source asked about
+  uint8_t from_len = 0;
   std::optional<uint8_t> protocol;
   std::optional<uint8_t> type;  // add: unicast unless set; delete: any unless set
 };

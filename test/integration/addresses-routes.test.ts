@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ExistsError, type Interface, NetsandboxError, NotFoundError, Route, type RouteSpec, Sandbox } from '../../lib/index.js';
-import { ip, type IpAddr, type IpRoute, uniqueName } from '../support/oracle.js';
+import { ip, type IpAddr, type IpRoute, ipRaw, uniqueName } from '../support/oracle.js';
 
 let host: Sandbox;
 let pod: Sandbox;
@@ -170,6 +170,19 @@ describe('routes', () => {
     expect((await pod.routes({ table: 'all' })).filter((r) => r.table === 1001 || specs.some((s) => s.dst.toLowerCase() === r.dst))).toEqual([]);
   });
 
+  it('tells IPv6 routes apart by their source prefix (from), and deletes the one asked for', async () => {
+    const a = await host.addRoute({ dst: '2001:db8:50::/48', from: '2001:db8:f1::/48', dev: hostEnd });
+    ipRaw(host.name!, '-6', 'route', 'add', '2001:db8:50::/48', 'from', '2001:db8:f2::/48', 'dev', 'veth-ar');
+    const listed = (await host.routes({ family: 6 })).filter((r) => r.dst === '2001:db8:50::/48');
+    expect(listed.map((r) => r.from).sort()).toEqual(['2001:db8:f1::/48', '2001:db8:f2::/48']);
+    expect({ ...a }).toEqual({ ...listed.find((r) => r.from === '2001:db8:f1::/48') });
+    await listed.find((r) => r.from === '2001:db8:f2::/48')!.delete();
+    const shown = ip<Array<{ dst: string; from?: string }>>(host.name!, '-6', 'route', 'show', '2001:db8:50::/48');
+    expect(shown.map((r) => r.from)).toEqual(['2001:db8:f1::/48']);
+    await a.delete();
+    await expect(host.addRoute({ dst: '198.51.100.0/24', from: '2001:db8::/48' })).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('validates specs before sending', async () => {
     await expect(host.addRoute({ dst: '198.51.100.7/24' })).rejects.toThrow(/host bits set; the network is 198\.51\.100\.0\/24/);
     await expect(host.addRoute({ dst: '198.51.100.0/24', via: '2001:db8::1' })).rejects.toBeInstanceOf(RangeError);
@@ -193,5 +206,21 @@ describe('neighbours', () => {
     await host.deleteNeighbor({ ip: '192.0.2.9', dev: hostEnd });
     expect((await host.neighbors({ family: 4 })).some((n) => n.ip === '192.0.2.9')).toBe(false);
     await expect(host.deleteNeighbor({ ip: '192.0.2.9', dev: hostEnd })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('leaves out noarp entries as ip neigh show does, and lists them with nud all', async () => {
+    // The kernel makes noarp entries for the IPv6 multicast groups an interface joins; ip too.
+    await host.addNeighbor({ ip: '192.0.2.10', mac: '02:00:00:00:00:10', dev: hostEnd });
+    ipRaw(host.name!, 'neigh', 'add', '192.0.2.11', 'lladdr', '02:00:00:00:00:11', 'dev', 'veth-ar', 'nud', 'noarp');
+    const key = (n: { ip?: string; dst?: string; dev: string }) => `${n.ip ?? n.dst} ${n.dev}`;
+    const ipShow = (...extra: string[]) => ip<Array<{ dst: string; dev: string }>>(host.name!, 'neigh', 'show', ...extra).map(key).sort();
+    expect((await host.neighbors()).map(key).sort()).toEqual(ipShow());
+    const all = (await host.neighbors({ nud: 'all' })).map(key).sort();
+    expect(all).toEqual(ipShow('nud', 'all'));
+    expect(all.length).toBeGreaterThan(ipShow().length); // there were noarp entries to leave out
+    await expect(host.neighbors({ nud: 'some' as 'all' })).rejects.toBeInstanceOf(RangeError);
+    expect(all).toContain('192.0.2.11 veth-ar');
+    await host.deleteNeighbor({ ip: '192.0.2.10', dev: hostEnd });
+    await host.deleteNeighbor({ ip: '192.0.2.11', dev: hostEnd });
   });
 });

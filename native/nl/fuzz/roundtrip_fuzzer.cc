@@ -493,6 +493,7 @@ void Route(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.protocol = in.ConsumeIntegral<uint8_t>();
   if (in.ConsumeBool()) spec.type = in.ConsumeIntegral<uint8_t>();
   if (in.ConsumeBool()) spec.from = Ip(in, spec.family);
+  spec.from_len = in.ConsumeIntegral<uint8_t>();
   enum { kAdd, kReplace, kDelete, kGet };
   using Builder = std::vector<uint8_t> (*)(const nl::RouteSpec&, nl::LinkResolver&, nl::Error*);
   const Builder builders[] = {nl::BuildAddRoute, nl::BuildReplaceRoute, nl::BuildDeleteRoute,
@@ -531,8 +532,9 @@ void Route(FuzzedDataProvider& in) {
   CHECK(SameIp(info.dst, spec.dst));
   CHECK(SameIp(info.via, spec.via));
   CHECK(SameIp(info.src, spec.src));
-  // `from` is only for a route get.
-  CHECK(info.from.empty() && info.from_len == 0);
+  // A source-specific route's prefix, as given (an absent one leaves rtm_src_len 0).
+  CHECK(SameIp(info.from, spec.from));
+  CHECK(info.from_len == (spec.from.empty() ? 0 : spec.from_len));
   CHECK(((info.flags & RTNH_F_ONLINK) != 0) == spec.on_link);
   if (spec.type) {
     CHECK(info.type == *spec.type);

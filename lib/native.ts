@@ -34,6 +34,10 @@ export interface NativeRoute {
   /** The source prefix (RTA_SRC) as 'address/length'; a route get answers with the source asked about. */
   from?: string;
   table: number; metric: number; protocol: number; scope: number; type: number; flags: number;
+  /** RTA_NH_ID: a route through a nexthop object. */
+  nexthopId?: number;
+  /** RTA_MULTIPATH: an ECMP route's nexthops. */
+  nexthops?: Array<{ via?: string; dev?: string; weight: number; flags: number }>;
 }
 
 export interface NativeNeighbor {

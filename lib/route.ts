@@ -25,6 +25,8 @@ export interface RouteSpec {
   type?: string | number;
   /** IPv6 only: a source-specific route, for packets from this prefix (`ip -6 route add ... from PREFIX`). */
   from?: string;
+  /** Through a nexthop object (`ip route add DST nhid ID`), instead of via and dev. */
+  nexthopId?: number;
   /** Needed only for dst 'default' without via or src: which default route. */
   family?: Family;
 }
@@ -42,6 +44,10 @@ export class Route {
   readonly src?: string;
   /** IPv6 source-specific routes: the source prefix they are for. */
   readonly from?: string;
+  /** A route through a nexthop object (`nhid`). */
+  readonly nexthopId?: number;
+  /** An ECMP route's nexthops (`ip route ... nexthop via A nexthop via B`); via and dev are then in these. */
+  readonly nexthops?: ReadonlyArray<{ via?: string; dev?: string; weight: number; onLink: boolean }>;
   readonly type: string;
   readonly onLink: boolean;
   readonly #sandbox: Sandbox;
@@ -61,6 +67,11 @@ export class Route {
     this.protocol = nameOf(r.protocol, protocols);
     if (r.src !== undefined) this.src = r.src;
     if (r.from !== undefined) this.from = r.from;
+    if (r.nexthopId !== undefined) this.nexthopId = r.nexthopId;
+    if (r.nexthops !== undefined) {
+      this.nexthops = r.nexthops.map((h) => ({ ...(h.via !== undefined && { via: h.via }), ...(h.dev !== undefined && { dev: h.dev }),
+        weight: h.weight, onLink: (h.flags & RTNH_F_ONLINK) !== 0 }));
+    }
     this.type = nameOf(r.type, routeTypes);
     this.onLink = (r.flags & RTNH_F_ONLINK) !== 0;
   }
@@ -74,10 +85,16 @@ export class Route {
       type: routeTypes[this.type] ?? RTN_UNICAST,
     };
     if (this.dst !== 'default') Object.assign(spec, splitDst(this.dst));
-    if (this.via !== undefined) spec.via = this.via;
     if (this.from !== undefined) Object.assign(spec, splitFrom(this.from));
-    if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
-    if (this.#devIndex === undefined && this.dev !== undefined) spec.dev = this.dev;
+    if (this.nexthopId !== undefined) {
+      // The kernel matches it by its nexthop object; the gateway and device it lists beside it
+      // (nexthop_compat_mode) would not match.
+      spec.nexthopId = this.nexthopId;
+    } else {
+      if (this.via !== undefined) spec.via = this.via;
+      if (this.#devIndex !== undefined) spec.dev = this.#devIndex;
+      if (this.#devIndex === undefined && this.dev !== undefined) spec.dev = this.dev;
+    }
     await send(this.#sandbox, { operation: 'deleteRoute', target: () => describeRoute(this) }, 'deleteRoute', routeRecord(spec));
   }
 }
@@ -93,11 +110,12 @@ function splitFrom(from: string): { from: string; fromLength: number } {
 }
 
 /** iproute2's words for a route, for error messages: '198.51.100.0/24 via 192.0.2.1 dev eth0'. */
-export function describeRoute(r: { dst: string; from?: string | undefined; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown }): string {
+export function describeRoute(r: { dst: string; from?: string | undefined; nexthopId?: number | undefined; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown }): string {
   const dev = typeof r.dev === 'object' && r.dev !== null ? (r.dev as { name: string }).name : r.dev;
   return [
     r.dst,
     r.from !== undefined && `from ${r.from}`,
+    r.nexthopId !== undefined && `nhid ${String(r.nexthopId)}`,
     r.via !== undefined && `via ${r.via}`,
     dev !== undefined && `dev ${String(dev)}`,
     r.table !== undefined && `table ${String(r.table)}`,
@@ -109,6 +127,7 @@ export function describeRoute(r: { dst: string; from?: string | undefined; via?:
 export interface RouteFields {
   family: Family; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
   onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; fromLength?: number; protocol?: number; type?: number;
+  nexthopId?: number;
 }
 
 const RT_TABLE_MAIN = 254;
@@ -167,6 +186,7 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
   if (spec.metric !== undefined) out.metric = requireInteger(spec.metric, 'metric', 0, 0xffffffff);
   if (spec.protocol !== undefined) out.protocol = named(spec.protocol, protocols, 'protocol');
   if (spec.type !== undefined) out.type = named(spec.type, routeTypes, 'type', 255, 1); // 0 is RTN_UNSPEC
+  if (spec.nexthopId !== undefined) out.nexthopId = requireInteger(spec.nexthopId, 'nexthopId', 1, 0xffffffff);
   if (!forDelete) {
     if (out.table === 0) throw new RangeError('table 0 is not a routing table');
     out.table ??= RT_TABLE_MAIN;
@@ -178,7 +198,7 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
 }
 
 // A route record as native/binding/convert.cc (ReadRouteRecord) reads it, little-endian.
-const RECORD_BYTES = 100;
+const RECORD_BYTES = 104;
 const DEV_NAME = 20;
 const ADDRESSES = [['dst', 36, 1], ['via', 52, 2], ['src', 68, 4], ['from', 84, 8]] as const;
 
@@ -221,7 +241,8 @@ export function routeRecord(f: RouteFields): NativeRouteRecord {
     present |= 128;
   }
   r[3] = present;
-  r[7] = f.onLink === true ? 1 : 0;
+  r[7] = (f.onLink === true ? 1 : 0) | (f.nexthopId !== undefined ? 2 : 0);
+  if (f.nexthopId !== undefined) putU32(r, 100, f.nexthopId);
   putU32(r, 8, f.table ?? 0);
   if (typeof f.dev === 'number') putU32(r, 16, f.dev);
   else if (f.dev !== undefined) utf8.encodeInto(f.dev, r.subarray(DEV_NAME, DEV_NAME + 15)); // checked: at most 15 bytes

@@ -220,8 +220,8 @@ nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&) {
 nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
   // Little-endian, the layout lib/route.ts writes: family (4 or 6), dst length, from length,
   // bits of the fields present (1 dst, 2 via, 4 src, 8 from, 16 scope, 32 protocol, 64 type,
-  // 128 metric); scope, protocol, type, flags (1 on-link); table, metric, dev index (u32);
-  // dev name (16 bytes, NUL-padded); dst, via, src, from (16 bytes each).
+  // 128 metric); scope, protocol, type, flags (1 on-link, 2 nexthop id); table, metric, dev
+  // index (u32); dev name (16 bytes, NUL-padded); dst, via, src, from (16 bytes each); nexthop id.
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
       value.As<Napi::Uint8Array>().ElementLength() != kRouteRecordBytes) {
     ThrowType(value.Env(), "expected a route record");
@@ -257,6 +257,7 @@ nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
   };
   spec.table = u32(8);
   if (present & 128) spec.metric = u32(12);
+  if (in[7] & 2) spec.nexthop_id = u32(100);
   if (u32(16) > INT32_MAX) throw Napi::RangeError::New(value.Env(), "interface index out of range");
   spec.dev.index = static_cast<int32_t>(u32(16));
   const char* name = reinterpret_cast<const char*>(in + 20);
@@ -358,6 +359,20 @@ Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& r) {
   o.Set("scope", r.scope);
   o.Set("type", r.type);
   o.Set("flags", r.flags);
+  if (r.nexthop_id != 0) o.Set("nexthopId", r.nexthop_id);
+  if (!r.nexthops.empty()) {
+    Napi::Array hops = Napi::Array::New(env, r.nexthops.size());
+    for (uint32_t i = 0; i < r.nexthops.size(); i++) {
+      const nl::RouteInfo::Nexthop& h = r.nexthops[i];
+      Napi::Object hop = Napi::Object::New(env);
+      SetIp(hop, "via", h.via);
+      if (h.dev != 0) hop.Set("dev", h.dev_name);
+      hop.Set("weight", h.weight);
+      hop.Set("flags", h.flags);
+      hops.Set(i, hop);
+    }
+    o.Set("nexthops", hops);
+  }
   return o;
 }
 

@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "rtnl.h"
 
 namespace nl {
@@ -74,6 +76,7 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
   }
   if (!spec.via.empty()) b.PutAddress(RTA_GATEWAY, spec.via);
   if (oif != 0) b.PutU32(RTA_OIF, static_cast<uint32_t>(oif));
+  if (spec.nexthop_id != 0) b.PutU32(RTA_NH_ID, spec.nexthop_id);
   if (spec.metric) b.PutU32(RTA_PRIORITY, *spec.metric);
   if (!spec.src.empty()) b.PutAddress(RTA_PREFSRC, spec.src);
   return b.Finish(error);
@@ -130,11 +133,41 @@ bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out) {
   attrs.Address(RTA_SRC, rtm->rtm_family, &out->from);
   attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->via);
   attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->src);
+  attrs.U32(RTA_NH_ID, &out->nexthop_id);
   uint32_t oif = 0;
   if (attrs.U32(RTA_OIF, &oif) && oif != 0) {
     out->dev = static_cast<int32_t>(oif);
     out->dev_name = resolver.NameOf(out->dev);
     if (out->dev_name.empty()) return false;
+  }
+  if (const nlattr* multipath = attrs.get(RTA_MULTIPATH)) {
+    // A list of rtnexthop headers, each followed by its own attributes (RTA_GATEWAY).
+    const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(multipath));
+    size_t left = mnl_attr_get_payload_len(multipath);
+    while (left >= sizeof(rtnexthop)) {
+      rtnexthop rtnh;
+      memcpy(&rtnh, p, sizeof rtnh);
+      if (rtnh.rtnh_len < sizeof(rtnexthop) || rtnh.rtnh_len > left) break;
+      RouteInfo::Nexthop hop;
+      hop.weight = static_cast<uint16_t>(rtnh.rtnh_hops + 1);
+      hop.flags = rtnh.rtnh_flags;
+      AttributeTable nested(RTA_MAX);
+      nested.ParsePayload(p + RTNH_ALIGN(sizeof(rtnexthop)),
+                          rtnh.rtnh_len > RTNH_ALIGN(sizeof(rtnexthop))
+                              ? rtnh.rtnh_len - RTNH_ALIGN(sizeof(rtnexthop))
+                              : 0);
+      nested.Address(RTA_GATEWAY, rtm->rtm_family, &hop.via);
+      if (rtnh.rtnh_ifindex > 0) {
+        hop.dev = rtnh.rtnh_ifindex;
+        hop.dev_name = resolver.NameOf(hop.dev);
+        if (hop.dev_name.empty()) return false;
+      }
+      out->nexthops.push_back(std::move(hop));
+      const size_t step = RTNH_ALIGN(rtnh.rtnh_len);
+      if (step >= left) break;
+      p += step;
+      left -= step;
+    }
   }
   return true;
 }

@@ -167,6 +167,7 @@ struct RouteSpec {
   uint8_t from_len = 0;
   std::optional<uint8_t> protocol;
   std::optional<uint8_t> type;  // add: unicast unless set; delete: any unless set
+  uint32_t nexthop_id = 0;      // RTA_NH_ID: a route through a nexthop object (`nhid N`)
 };
 
 struct RouteFilter {
@@ -189,7 +190,17 @@ struct RouteInfo {
   uint8_t protocol = 0;
   uint8_t scope = 0;
   uint8_t type = 0;
-  uint32_t flags = 0;  // rtm_flags | RTNH_F_* of the nexthop
+  uint32_t flags = 0;       // rtm_flags | RTNH_F_* of the nexthop
+  uint32_t nexthop_id = 0;  // RTA_NH_ID
+  // RTA_MULTIPATH: an ECMP route's nexthops (its via and dev are then in these).
+  struct Nexthop {
+    IpAddress via;
+    int32_t dev = 0;
+    std::string dev_name;
+    uint16_t weight = 1;  // rtnh_hops + 1
+    uint8_t flags = 0;    // RTNH_F_*
+  };
+  std::vector<Nexthop> nexthops;
 };
 
 // Add and replace ask the kernel to echo the route it made when it chooses part of it (the

@@ -183,6 +183,35 @@ describe('routes', () => {
     await expect(host.addRoute({ dst: '198.51.100.0/24', from: '2001:db8::/48' })).rejects.toBeInstanceOf(RangeError);
   });
 
+  it('lists ECMP routes made by ip with their nexthops, and deletes them', async () => {
+    ipRaw(host.name!, 'route', 'add', '198.18.60.0/24', 'nexthop', 'via', '192.0.2.2', 'dev', 'veth-ar', 'weight', '1',
+      'nexthop', 'via', '192.0.2.3', 'dev', 'veth-ar', 'weight', '3');
+    const route = (await host.routes({ family: 4 })).find((r) => r.dst === '198.18.60.0/24')!;
+    expect(route.nexthops).toEqual([
+      { via: '192.0.2.2', dev: 'veth-ar', weight: 1, onLink: false },
+      { via: '192.0.2.3', dev: 'veth-ar', weight: 3, onLink: false },
+    ]);
+    const [shown] = ip<Array<{ nexthops: Array<{ gateway: string; dev: string; weight: number }> }>>(host.name!, 'route', 'show', '198.18.60.0/24');
+    expect(shown?.nexthops.map((h) => [h.gateway, h.dev, h.weight])).toEqual(route.nexthops!.map((h) => [h.via, h.dev, h.weight]));
+    await route.delete();
+    expect(ip(host.name!, 'route', 'show', '198.18.60.0/24')).toEqual([]);
+  });
+
+  it('adds, lists and deletes routes through a nexthop object (nhid)', async () => {
+    ipRaw(host.name!, 'nexthop', 'add', 'id', '71', 'via', '192.0.2.2', 'dev', 'veth-ar');
+    ipRaw(host.name!, 'route', 'add', '198.18.61.0/24', 'nhid', '71');
+    const made = (await host.routes({ family: 4 })).find((r) => r.dst === '198.18.61.0/24')!;
+    expect(made).toMatchObject({ nexthopId: 71, via: '192.0.2.2', dev: 'veth-ar' });
+    await made.delete(); // by its nexthop id: its via and dev alone match nothing (ESRCH)
+    expect(ip(host.name!, 'route', 'show', '198.18.61.0/24')).toEqual([]);
+    const added = await host.addRoute({ dst: '198.18.62.0/24', nexthopId: 71 });
+    expect(added).toMatchObject({ dst: '198.18.62.0/24', nexthopId: 71 });
+    expect(ip<Array<{ nhid: number }>>(host.name!, 'route', 'show', '198.18.62.0/24')[0]?.nhid).toBe(71);
+    await added.delete();
+    expect(ip(host.name!, 'route', 'show', '198.18.62.0/24')).toEqual([]);
+    ipRaw(host.name!, 'nexthop', 'del', 'id', '71');
+  });
+
   it('validates specs before sending', async () => {
     await expect(host.addRoute({ dst: '198.51.100.7/24' })).rejects.toThrow(/host bits set; the network is 198\.51\.100\.0\/24/);
     await expect(host.addRoute({ dst: '198.51.100.0/24', via: '2001:db8::1' })).rejects.toBeInstanceOf(RangeError);

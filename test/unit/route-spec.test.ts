@@ -36,7 +36,7 @@ describe('route specs', () => {
 
   it('packs the fields into the record the binding reads back the same', () => {
     const record = routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: 'br0', metric: 7, table: 100, src: '2001:db8::2' }));
-    expect(record.length).toBe(100);
+    expect(record.length).toBe(104);
     const [route] = binding.codec.decode(binding.codec.encode('replaceRoute', routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: mineIndex, metric: 7, table: 100, src: '2001:db8::2' }))));
     expect(route).toMatchObject({ family: 6, dst: '2001:db8:7::/48', via: 'fe80::1', src: '2001:db8::2', metric: 7, table: 100, devIndex: 3, protocol: 3, type: 1 });
     expect(Buffer.from(record.buffer, record.byteOffset + 20, 4).toString('latin1')).toBe('br0\0');

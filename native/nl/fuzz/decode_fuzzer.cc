@@ -90,7 +90,12 @@ void DecodeOne(const nlmsghdr* nlh) {
     CheckName(route.dev_name, route.dev);
     Consume(route.dev_name);
     sink = sink + route.table + route.metric + route.dev + route.flags + route.type +
-           route.dst_len + route.from_len + route.protocol + route.scope;
+           route.dst_len + route.from_len + route.protocol + route.scope + route.nexthop_id;
+    for (const nl::RouteInfo::Nexthop& hop : route.nexthops) {
+      Consume(hop.via);
+      CheckName(hop.dev_name, hop.dev);
+      sink = sink + hop.weight + hop.flags;
+    }
   }
   nl::NeighborInfo neighbor;
   if (nl::ParseNeighbor(nlh, resolver, &neighbor)) {

@@ -494,6 +494,7 @@ void Route(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.type = in.ConsumeIntegral<uint8_t>();
   if (in.ConsumeBool()) spec.from = Ip(in, spec.family);
   spec.from_len = in.ConsumeIntegral<uint8_t>();
+  if (in.ConsumeBool()) spec.nexthop_id = in.ConsumeIntegral<uint32_t>();
   enum { kAdd, kReplace, kDelete, kGet };
   using Builder = std::vector<uint8_t> (*)(const nl::RouteSpec&, nl::LinkResolver&, nl::Error*);
   const Builder builders[] = {nl::BuildAddRoute, nl::BuildReplaceRoute, nl::BuildDeleteRoute,
@@ -535,6 +536,7 @@ void Route(FuzzedDataProvider& in) {
   // A source-specific route's prefix, as given (an absent one leaves rtm_src_len 0).
   CHECK(SameIp(info.from, spec.from));
   CHECK(info.from_len == (spec.from.empty() ? 0 : spec.from_len));
+  CHECK(info.nexthop_id == spec.nexthop_id);
   CHECK(((info.flags & RTNH_F_ONLINK) != 0) == spec.on_link);
   if (spec.type) {
     CHECK(info.type == *spec.type);

@@ -27,6 +27,8 @@ export const IFF_UP = 0x1;
 export const IFF_LOWER_UP = 0x10000; // carrier
 export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
+export const NTF_SELF = 0x2;
+export const NTF_MASTER = 0x4;
 
 /** The names of the bits set in `value`. */
 export function flagNames(value: number, table: Record<string, number>): string[] {

@@ -4,7 +4,7 @@ export type { PodInfo, PodSpec } from './pod.js';
 export { DEFAULT_BASE_PATH } from './constants.js';
 export type { ConnectOptions, ExecResult, ListenOptions, UdpSocketOptions } from './processes.js';
 export type {
-  CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, Listing,
+  CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, FdbSpec, Listing,
 } from './sandbox.js';
 export { Interface } from './interface.js';
 export type { InterfaceRef, Address, AddressOptions, LinkState, MoveOptions, Statistics } from './interface.js';

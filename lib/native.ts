@@ -42,7 +42,7 @@ export interface NativeRoute {
 
 export interface NativeNeighbor {
   family: 4 | 6 | 'bridge'; dev: string; devIndex: number; ip?: string; mac?: string;
-  state: number; flags: number;
+  state: number; flags: number; vlan?: number;
 }
 
 /** A dump's items stay in the addon until read in chunks with readDump(). */
@@ -84,6 +84,7 @@ export interface NativeRouteFilter { family?: 4 | 6; table?: number }
 
 export interface NativeNeighborSpec {
   dev: LinkRef; ip?: string; mac?: string; permanent?: boolean; fdb?: boolean;
+  master?: boolean; self?: boolean; static?: boolean; vlan?: number;
 }
 
 export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 
-import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, tables } from './constants.js';
+import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, NTF_MASTER, NTF_SELF, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
 import { checkWaitOptions, deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
@@ -78,7 +78,26 @@ export interface FdbEntry {
   dev: string;
   /** The remote VTEP, for vxlan entries. */
   dst?: string;
+  vlan?: number;
+  /** In the bridge's table (the entry of a bridge port), as `bridge fdb` prints `master`. */
+  master: boolean;
+  /** In the device's own table (a vxlan's, or a port's own address list), as `self`. */
+  self: boolean;
   state: string[];
+}
+
+/** An FDB entry to add or delete: `bridge fdb add MAC dev DEV [dst REMOTE] [vlan N] [master] [self] [static]`. */
+export interface FdbSpec {
+  mac: string;
+  dev: InterfaceRef;
+  /** The remote VTEP of a vxlan entry. */
+  dst?: string;
+  vlan?: number;
+  /** The bridge's table: for a bridge port. Without master or self, self (as bridge fdb add). */
+  master?: boolean;
+  self?: boolean;
+  /** static (NUD_NOARP) instead of permanent. */
+  static?: boolean;
 }
 
 
@@ -514,13 +533,13 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `bridge fdb append MAC dev DEV dst REMOTE`: a static FDB entry, e.g. a vxlan flood target. */
-  async addFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
+  async addFdbEntry(entry: FdbSpec): Promise<void> {
     const spec = this.#fdbSpec(entry);
     await send(this, { operation: 'addFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, 'addNeighbor', spec);
   }
 
-  /** Like `bridge fdb del MAC dev DEV [dst REMOTE]`. */
-  async deleteFdbEntry(entry: { mac: string; dev: InterfaceRef; dst?: string }): Promise<void> {
+  /** Like `bridge fdb del MAC dev DEV [dst REMOTE] [vlan N] [master] [self]`. */
+  async deleteFdbEntry(entry: FdbSpec): Promise<void> {
     const spec = this.#fdbSpec(entry);
     await send(this, { operation: 'deleteFdbEntry', target: `${spec.mac} dev ${String(spec.dev)}` }, 'deleteNeighbor', spec);
   }
@@ -532,17 +551,24 @@ export class Sandbox implements AsyncDisposable {
       mac: n.mac ?? '',
       dev: n.dev,
       ...(n.ip !== undefined && { dst: n.ip }),
+      ...(n.vlan !== undefined && { vlan: n.vlan }),
+      master: (n.flags & NTF_MASTER) !== 0,
+      self: (n.flags & NTF_SELF) !== 0,
       state: neighborState(n),
     }));
     return listing(items, partial);
   }
 
-  #fdbSpec(entry: { mac: string; dev: InterfaceRef; dst?: string }) {
+  #fdbSpec(entry: FdbSpec) {
     return {
       fdb: true,
       mac: macAddress(entry?.mac),
       dev: linkRef(this, entry.dev, 'dev'),
       ...(entry.dst !== undefined && { ip: ipAddress(entry.dst, 'dst').address }),
+      ...(entry.vlan !== undefined && { vlan: requireInteger(entry.vlan, 'vlan', 1, 4094) }),
+      ...(entry.master !== undefined && { master: requireBoolean(entry.master, 'master') }),
+      ...(entry.self !== undefined && { self: requireBoolean(entry.self, 'self') }),
+      ...(entry.static !== undefined && { static: requireBoolean(entry.static, 'static') }),
     };
   }
 }

@@ -280,6 +280,10 @@ nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds& fds) {
   spec.ip = f.Ip("ip");
   spec.mac = f.Mac("mac");
   spec.permanent = f.Bool("permanent");
+  spec.master = f.Bool("master");
+  spec.self = f.Bool("self");
+  spec.fdb_static = f.Bool("static");
+  spec.vlan = f.U16("vlan").value_or(0);
   spec.family = f.Bool("fdb") ? AF_BRIDGE : spec.ip.family;
   if (spec.family == 0) ThrowType(value.Env(), "a neighbour needs an ip");
   return spec;
@@ -548,6 +552,7 @@ Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& n) {
   if (!n.mac.empty()) o.Set("mac", nl::FormatMac(n.mac.data(), n.mac.size()));
   o.Set("state", n.state);
   o.Set("flags", n.flags);
+  if (n.vlan != 0) o.Set("vlan", n.vlan);
   return o;
 }
 

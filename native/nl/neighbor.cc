@@ -15,19 +15,25 @@ std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, Link
   uint16_t flags = 0;
   // An FDB entry is appended (a vxlan may flood to several remotes for one MAC); a neighbour
   // replaces the entry the kernel may already have learnt, like `ip neigh replace`.
-  if (type == RTM_NEWNEIGH) flags = NLM_F_CREATE | (fdb ? NLM_F_APPEND : NLM_F_REPLACE);
+  // A bridge's table takes one entry per MAC and VLAN: replaced, like `bridge fdb replace`.
+  if (type == RTM_NEWNEIGH) {
+    flags = NLM_F_CREATE | (fdb && !spec.master ? NLM_F_APPEND : NLM_F_REPLACE);
+  }
   MessageBuilder b(type, flags);
   auto* ndm = b.PutHeader<ndmsg>();
   ndm->ndm_family = spec.family;
   ndm->ndm_ifindex = index;
   if (fdb) {
-    ndm->ndm_flags = NTF_SELF;  // the device's own table (the vxlan), not a bridge master's
-    ndm->ndm_state = NUD_NOARP | NUD_PERMANENT;
+    // As `bridge fdb add`: the device's own table (a vxlan's) unless told `master` (a bridge
+    // port's entry goes in the bridge's table).
+    ndm->ndm_flags = (spec.master ? NTF_MASTER : 0) | (spec.self || !spec.master ? NTF_SELF : 0);
+    ndm->ndm_state = spec.fdb_static ? NUD_NOARP : NUD_NOARP | NUD_PERMANENT;
   } else {
     ndm->ndm_state = spec.permanent ? NUD_PERMANENT : NUD_REACHABLE;
   }
   if (!spec.ip.empty()) b.PutAddress(NDA_DST, spec.ip);
   if (!spec.mac.empty()) b.Put(NDA_LLADDR, spec.mac.data(), spec.mac.size());
+  if (spec.vlan != 0) b.PutU16(NDA_VLAN, spec.vlan);
   return b.Finish(error);
 }
 
@@ -75,6 +81,11 @@ bool ParseNeighbor(const nlmsghdr* nlh, LinkResolver& resolver, NeighborInfo* ou
     attrs.Address(NDA_DST, len == 4 ? AF_INET : AF_INET6, &out->ip);
   }
   attrs.Bytes(NDA_LLADDR, &out->mac);
+  attrs.U16(NDA_VLAN, &out->vlan);
+  // A bridge reports the entries of its table with NDA_MASTER (its index), not NTF_MASTER: the
+  // flag says the same as on a request, an entry of the master's table.
+  uint32_t master = 0;
+  if (attrs.U32(NDA_MASTER, &master) && master != 0) out->flags |= NTF_MASTER;
   return true;
 }
 

@@ -222,6 +222,12 @@ struct NeighborSpec {
   std::vector<uint8_t> mac;
   LinkRef dev;
   bool permanent = false;
+  // FDB entries: in the bridge's table (NTF_MASTER, on a port) and/or the device's own
+  // (NTF_SELF, a vxlan); static (NUD_NOARP) rather than permanent; in a VLAN.
+  bool master = false;
+  bool self = false;
+  bool fdb_static = false;
+  uint16_t vlan = 0;
 };
 
 struct NeighborInfo {
@@ -232,6 +238,7 @@ struct NeighborInfo {
   uint8_t flags = 0;   // NTF_*
   IpAddress ip;
   std::vector<uint8_t> mac;
+  uint16_t vlan = 0;  // NDA_VLAN of an FDB entry
 };
 
 struct NeighborFilter {

@@ -134,6 +134,39 @@ describe('bridge, macvlan, vxlan', () => {
     await br.delete();
   });
 
+  it("puts a bridge port's FDB entry in the bridge's table with master, and reads bridge's own back", async () => {
+    const br = await host.createBridge('br-fdb');
+    const [port] = await host.createVeth('fdbport0', { peer: { name: 'fdbport0p' } });
+    await port.setMaster(br);
+    await host.addFdbEntry({ mac: '02:00:00:00:fd:01', dev: port, master: true, static: true });
+    await host.addFdbEntry({ mac: '02:00:00:00:fd:02', dev: port, master: true });
+    type BridgeFdb = { mac: string; master?: string; flags: string[]; state: string };
+    const shown = (JSON.parse(execFileSync('bridge', ['-j', '-n', host.name!, 'fdb', 'show', 'dev', 'fdbport0'], { encoding: 'utf8' })) as BridgeFdb[])
+      .filter((e) => e.mac.startsWith('02:00:00:00:fd'));
+    // In the bridge's table (bridge prints its name as master), not the port's own list (self).
+    expect(shown.map((e) => [e.mac, e.master, e.flags.includes('self'), e.state]).sort()).toEqual([
+      ['02:00:00:00:fd:01', 'br-fdb', false, 'static'],
+      ['02:00:00:00:fd:02', 'br-fdb', false, 'permanent'],
+    ]);
+    // Made by bridge, read by the library.
+    execFileSync('bridge', ['-n', host.name!, 'fdb', 'add', '02:00:00:00:fd:03', 'dev', 'fdbport0', 'master', 'static']);
+    const listed = (await host.fdbEntries({ dev: port })).filter((e) => e.mac.startsWith('02:00:00:00:fd'));
+    expect(listed.map((e) => [e.mac, e.master, e.self, e.state]).sort()).toEqual([
+      ['02:00:00:00:fd:01', true, false, ['noarp']],
+      ['02:00:00:00:fd:02', true, false, ['permanent']],
+      ['02:00:00:00:fd:03', true, false, ['noarp']],
+    ]);
+    await host.deleteFdbEntry({ mac: '02:00:00:00:fd:02', dev: port, master: true });
+    expect((await host.fdbEntries({ dev: port })).some((e) => e.mac === '02:00:00:00:fd:02')).toBe(false);
+    // This kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): an entry in a VLAN
+    // is the kernel's EINVAL, as for `bridge fdb add ... vlan 10`, and nothing is added.
+    await expect(host.addFdbEntry({ mac: '02:00:00:00:fd:04', dev: port, master: true, vlan: 10 })).rejects.toMatchObject({ code: 'EINVAL', operation: 'addFdbEntry' });
+    expect((await host.fdbEntries({ dev: port })).some((e) => e.mac === '02:00:00:00:fd:04')).toBe(false);
+    await expect(host.addFdbEntry({ mac: '02:00:00:00:fd:04', dev: port, vlan: 5000 })).rejects.toBeInstanceOf(RangeError);
+    await port.delete();
+    await br.delete();
+  });
+
   it('creates a macvlan in bridge mode by default, and a vxlan on a multicast group over a parent', async () => {
     const [parent] = await host.createVeth('mvdef', { peer: { name: 'mvdefp' } });
     await host.createMacvlan('mvd0', { parent });

@@ -29,6 +29,7 @@ export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
 export const NTF_SELF = 0x2;
 export const NTF_MASTER = 0x4;
+export const NTF_PROXY = 0x8;
 
 /** The names of the bits set in `value`. */
 export function flagNames(value: number, table: Record<string, number>): string[] {

@@ -84,10 +84,10 @@ export interface NativeRouteFilter { family?: 4 | 6; table?: number }
 
 export interface NativeNeighborSpec {
   dev: LinkRef; ip?: string; mac?: string; permanent?: boolean; fdb?: boolean;
-  master?: boolean; self?: boolean; static?: boolean; vlan?: number;
+  master?: boolean; self?: boolean; static?: boolean; vlan?: number; proxy?: boolean;
 }
 
-export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean }
+export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean; proxy?: boolean }
 
 // Conntrack (ctnetlink). Addresses are of the entry's family; numbers as the kernel has them.
 export interface NativeConntrackTuple {

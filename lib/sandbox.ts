@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 
-import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, NTF_MASTER, NTF_SELF, tables } from './constants.js';
+import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, NTF_MASTER, NTF_PROXY, NTF_SELF, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
 import { checkWaitOptions, deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
@@ -71,6 +71,8 @@ export interface Neighbor {
   mac?: string;
   dev: string;
   state: string[];
+  /** A proxy entry: this host answers for the address (listed with neighbors({ proxy: true })). */
+  proxy?: true;
 }
 
 export interface FdbEntry {
@@ -500,35 +502,44 @@ export class Sandbox implements AsyncDisposable {
   // ---- Neighbours ------------------------------------------------------------------------
 
   /** Like `ip neigh replace IP lladdr MAC dev DEV [nud permanent|reachable]` (permanent by default). */
-  async addNeighbor(entry: { ip: string; mac: string; dev: InterfaceRef; permanent?: boolean }): Promise<void> {
+  async addNeighbor(entry: { ip: string; mac?: string; dev: InterfaceRef; permanent?: boolean; proxy?: boolean }): Promise<void> {
+    const proxy = entry?.proxy === undefined ? false : requireBoolean(entry.proxy, 'proxy');
     const spec = {
       ip: ipAddress(entry?.ip, 'ip').address,
-      mac: macAddress(entry.mac),
+      // A proxy entry (`ip neigh add proxy IP dev DEV`) answers for an address: it has no lladdr.
+      ...(proxy ? { proxy } : { mac: macAddress(entry.mac) }),
       dev: linkRef(this, entry.dev, 'dev'),
       permanent: entry.permanent === undefined ? true : requireBoolean(entry.permanent, 'permanent'),
     };
     await send(this, { operation: 'addNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'addNeighbor', spec);
   }
 
-  /** Like `ip neigh del IP dev DEV`. */
-  async deleteNeighbor(entry: { ip: string; dev: InterfaceRef }): Promise<void> {
-    const spec = { ip: ipAddress(entry?.ip, 'ip').address, dev: linkRef(this, entry.dev, 'dev') };
+  /** Like `ip neigh del [proxy] IP dev DEV`. */
+  async deleteNeighbor(entry: { ip: string; dev: InterfaceRef; proxy?: boolean }): Promise<void> {
+    const spec = {
+      ip: ipAddress(entry?.ip, 'ip').address,
+      dev: linkRef(this, entry.dev, 'dev'),
+      ...(entry.proxy !== undefined && { proxy: requireBoolean(entry.proxy, 'proxy') }),
+    };
     await send(this, { operation: 'deleteNeighbor', target: `${spec.ip} dev ${String(spec.dev)}` }, 'deleteNeighbor', spec);
   }
 
   /**
    * Like `ip neigh show [dev DEV]`: entries in state noarp or none are left out, as ip leaves
-   * them out; `nud: 'all'` lists them too (`ip neigh show nud all`).
+   * them out; `nud: 'all'` lists them too (`ip neigh show nud all`); `proxy: true` lists the
+   * proxy entries instead (`ip neigh show proxy`).
    */
-  async neighbors(options: { dev?: InterfaceRef; family?: Family; nud?: 'all' } = {}): Promise<Listing<Neighbor>> {
+  async neighbors(options: { dev?: InterfaceRef; family?: Family; nud?: 'all'; proxy?: boolean } = {}): Promise<Listing<Neighbor>> {
+    const proxy = options.proxy === undefined ? false : requireBoolean(options.proxy, 'proxy');
     const filter = {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
       ...(options.family !== undefined && { family: requireFamily(options.family) }),
+      ...(proxy && { proxy }),
     };
     if (options.nud !== undefined && options.nud !== 'all') throw new RangeError("nud must be 'all' when given");
     const { items: all, partial } = await dump(this, { operation: 'neighbors' }, 'neighbors', filter, toNeighbor);
     const shown = (n: Neighbor | undefined): n is Neighbor =>
-      n !== undefined && (options.nud === 'all' || !(n.state.includes('noarp') || n.state.includes('none')));
+      n !== undefined && (proxy || options.nud === 'all' || !(n.state.includes('noarp') || n.state.includes('none')));
     return listing(all.filter(shown), partial);
   }
 
@@ -598,5 +609,6 @@ function toNeighbor(n: NativeNeighbor): Neighbor | undefined {
     ...(n.mac !== undefined && { mac: n.mac }),
     dev: n.dev,
     state: neighborState(n),
+    ...((n.flags & NTF_PROXY) !== 0 && { proxy: true as const }),
   };
 }

@@ -284,6 +284,7 @@ nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds& fds) {
   spec.self = f.Bool("self");
   spec.fdb_static = f.Bool("static");
   spec.vlan = f.U16("vlan").value_or(0);
+  spec.proxy = f.Bool("proxy");
   spec.family = f.Bool("fdb") ? AF_BRIDGE : spec.ip.family;
   if (spec.family == 0) ThrowType(value.Env(), "a neighbour needs an ip");
   return spec;
@@ -294,6 +295,7 @@ nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&) {
   nl::NeighborFilter filter;
   filter.family = f.Bool("fdb") ? AF_BRIDGE : FamilyOrAny(f);
   if (auto dev = f.Link("dev")) filter.dev = *dev;
+  filter.proxy = f.Bool("proxy");
   return filter;
 }
 

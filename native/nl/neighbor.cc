@@ -28,6 +28,9 @@ std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, Link
     // port's entry goes in the bridge's table).
     ndm->ndm_flags = (spec.master ? NTF_MASTER : 0) | (spec.self || !spec.master ? NTF_SELF : 0);
     ndm->ndm_state = spec.fdb_static ? NUD_NOARP : NUD_NOARP | NUD_PERMANENT;
+  } else if (spec.proxy) {
+    ndm->ndm_flags = NTF_PROXY;
+    ndm->ndm_state = NUD_PERMANENT;
   } else {
     ndm->ndm_state = spec.permanent ? NUD_PERMANENT : NUD_REACHABLE;
   }
@@ -56,6 +59,7 @@ std::vector<uint8_t> BuildDumpNeighbors(const NeighborFilter& filter, LinkResolv
   MessageBuilder b(RTM_GETNEIGH, 0);
   auto* ndm = b.PutHeader<ndmsg>();
   ndm->ndm_family = filter.family;
+  if (filter.proxy) ndm->ndm_flags = NTF_PROXY;
   if (index != 0) b.PutU32(NDA_IFINDEX, static_cast<uint32_t>(index));
   return b.Finish(error);
 }

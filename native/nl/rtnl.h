@@ -228,6 +228,7 @@ struct NeighborSpec {
   bool self = false;
   bool fdb_static = false;
   uint16_t vlan = 0;
+  bool proxy = false;  // a proxy entry (`ip neigh add proxy IP dev DEV`): NTF_PROXY, no lladdr
 };
 
 struct NeighborInfo {
@@ -244,6 +245,7 @@ struct NeighborInfo {
 struct NeighborFilter {
   uint8_t family = 0;  // AF_BRIDGE: the FDB
   LinkRef dev;
+  bool proxy = false;  // the proxy entries (`ip neigh show proxy`), which a plain dump leaves out
 };
 
 std::vector<uint8_t> BuildAddNeighbor(const NeighborSpec& spec, LinkResolver& resolver,

@@ -237,6 +237,20 @@ describe('neighbours', () => {
     await expect(host.deleteNeighbor({ ip: '192.0.2.9', dev: hostEnd })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('adds, lists and deletes proxy entries as ip neigh add/show/del proxy do', async () => {
+    await host.addNeighbor({ ip: '192.0.2.77', dev: hostEnd, proxy: true });
+    ipRaw(host.name!, 'neigh', 'add', 'proxy', '2001:db8::77', 'dev', 'veth-ar');
+    const listed = await host.neighbors({ proxy: true });
+    expect(listed.map((n) => [n.ip, n.dev, n.proxy]).sort()).toEqual([['192.0.2.77', 'veth-ar', true], ['2001:db8::77', 'veth-ar', true]]);
+    const shown = ip<Array<{ dst: string; dev: string }>>(host.name!, 'neigh', 'show', 'proxy');
+    expect(shown.map((n) => n.dst).sort()).toEqual(['192.0.2.77', '2001:db8::77']);
+    expect((await host.neighbors()).some((n) => n.ip === '192.0.2.77')).toBe(false); // not in the plain list
+    await host.deleteNeighbor({ ip: '2001:db8::77', dev: hostEnd, proxy: true });
+    await host.deleteNeighbor({ ip: '192.0.2.77', dev: hostEnd, proxy: true });
+    expect(ip(host.name!, 'neigh', 'show', 'proxy')).toEqual([]);
+    await expect(host.addNeighbor({ ip: '192.0.2.78', dev: hostEnd } as never)).rejects.toBeInstanceOf(TypeError); // no mac, not a proxy
+  });
+
   it('leaves out noarp entries as ip neigh show does, and lists them with nud all', async () => {
     // The kernel makes noarp entries for the IPv6 multicast groups an interface joins; ip too.
     await host.addNeighbor({ ip: '192.0.2.10', mac: '02:00:00:00:00:10', dev: hostEnd });

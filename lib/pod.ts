@@ -69,6 +69,17 @@ function parseAlias(text: string | null): { id: string; owner?: string } | undef
   }
 }
 
+/**
+ * Whether an existing host interface is this pod's: marked with its id, or, after a crash
+ * between making the veth and marking it (the kernel takes no alias when it creates a link), a
+ * veth without alias under the name derived from the id.
+ */
+function ours(iface: Interface, id: string): boolean {
+  const owner = parseAlias(iface.alias);
+  if (owner !== undefined) return owner.id === id;
+  return iface.alias === null && iface.kind === 'veth' && iface.name === podHostIface(id);
+}
+
 interface CheckedSpec {
   id: string; hostIface: string; ifName: string; ipv4?: string; ipv6?: string;
   anycast: string[]; addresses: string[]; sysctls: SysctlEntries; owner?: string; alias: string;
@@ -122,11 +133,8 @@ export async function setupPod(host: Sandbox, pod: Sandbox, spec: PodSpec): Prom
 
   // Refuse what belongs to someone else before changing anything.
   let hostEnd = await find(host, s.hostIface);
-  if (hostEnd !== undefined) {
-    const owner = parseAlias(hostEnd.alias);
-    if ((owner !== undefined && owner.id !== s.id) || (owner === undefined && hostEnd.alias !== null)) {
-      throw new ExistsError({ ...context, code: 'EEXIST', detail: `${s.hostIface} exists and is not this pod's (alias ${JSON.stringify(hostEnd.alias)})` });
-    }
+  if (hostEnd !== undefined && !ours(hostEnd, s.id)) {
+    throw new ExistsError({ ...context, code: 'EEXIST', detail: `${s.hostIface} exists and is not this pod's (a ${hostEnd.kind || 'device'}, alias ${JSON.stringify(hostEnd.alias)})` });
   }
   let podEnd = await find(pod, s.ifName);
   if (podEnd !== undefined && (hostEnd === undefined || podEnd.kind !== 'veth')) {
@@ -138,6 +146,15 @@ export async function setupPod(host: Sandbox, pod: Sandbox, spec: PodSpec): Prom
       if (podAddresses.includes(a.address) && a.dev !== allowed) {
         throw new ExistsError({ ...context, code: 'EEXIST', detail: `${a.address} is already on ${a.dev} in ${sandbox.name ?? sandbox.path}` });
       }
+    }
+  }
+  // A host route to the pod's address through another pod's veth is that pod's: two pods with
+  // one address. Through anything else it is a leftover, replaced below (and reported).
+  const hostLinks = new Map((await host.interfaces()).map((i) => [i.name, i]));
+  for (const r of await host.routes()) {
+    const other = r.dev === undefined || r.dev === s.hostIface ? undefined : parseAlias(hostLinks.get(r.dev)?.alias ?? null);
+    if (other !== undefined && podAddresses.some((a) => r.dst === `${a}/${a.includes(':') ? 128 : 32}`)) {
+      throw new ExistsError({ ...context, code: 'EEXIST', detail: `${r.dst} is routed to pod ${other.id} (${r.dev ?? ''})` });
     }
   }
 
@@ -232,20 +249,19 @@ export async function teardownPod(host: Sandbox, spec: Pick<PodSpec, 'id' | 'hos
   const gone = (error: unknown) => {
     if (!(error instanceof NotFoundError)) throw error;
   };
+  // Only what is this pod's, checked before anything is removed.
+  const hostEnd = await find(host, s.hostIface);
+  if (hostEnd !== undefined && !ours(hostEnd, s.id)) {
+    throw libraryError('EEXIST', `${s.hostIface} is not pod ${s.id}'s (a ${hostEnd.kind || 'device'}, alias ${JSON.stringify(hostEnd.alias)}): nothing removed`,
+      { operation: 'teardownPod', sandbox: host.name ?? host.path, target: s.id });
+  }
   for (const r of await host.routes()) {
     const mine = r.dev === s.hostIface && (r.dst === `${s.ipv4}/32` || r.dst === `${s.ipv6}/128`);
     if (mine) {
       await r.delete().then(() => changed.push(`host route ${r.dst}`), gone);
     }
   }
-  const hostEnd = await find(host, s.hostIface);
-  if (hostEnd !== undefined) {
-    const owner = parseAlias(hostEnd.alias);
-    if (owner !== undefined && owner.id !== s.id) {
-      throw libraryError('EEXIST', `${s.hostIface} belongs to pod ${owner.id}, not ${s.id}`, { operation: 'teardownPod', sandbox: host.name ?? host.path, target: s.id });
-    }
-    await hostEnd.delete().then(() => changed.push(`deleted ${s.hostIface}`), gone);
-  }
+  if (hostEnd !== undefined) await hostEnd.delete().then(() => changed.push(`deleted ${s.hostIface}`), gone);
   return { changed };
 }
 

@@ -69,7 +69,13 @@ export async function listen(sandbox: Sandbox, server: Server, options: ListenOp
     throw error;
   });
   return adopt(fd, (done) => {
-    server.once('listening', () => done()).once('error', done);
+    const listening = () => finish();
+    const failed = (error: Error) => finish(error);
+    const finish = (error?: Error) => {
+      server.off('listening', listening).off('error', failed); // later errors are the caller's
+      done(error);
+    };
+    server.once('listening', listening).once('error', failed);
     server.listen({ fd, backlog });
   }, () => server, 'listen', sandbox, target);
 }
@@ -91,13 +97,14 @@ export async function connect(sandbox: Sandbox, options: ConnectOptions): Promis
         done(Object.assign(new Error(`connect ETIMEDOUT ${target}`), { code: 'ETIMEDOUT' }));
       }, timeout);
     }
-    socket.once('connect', () => {
+    const connected = () => finish();
+    const failed = (error: Error) => finish(error);
+    const finish = (error?: Error) => {
       clearTimeout(timer);
-      done();
-    }).once('error', (error) => {
-      clearTimeout(timer);
+      socket!.off('connect', connected).off('error', failed); // later errors are the caller's
       done(error);
-    });
+    };
+    socket.once('connect', connected).once('error', failed);
     socket.connect(to, host.address);
   }, () => socket!, 'connect', sandbox, target);
 }
@@ -114,7 +121,13 @@ export async function createUdpSocket(sandbox: Sandbox, options: UdpSocketOption
     (h) => h.openSocket({ family, type: 'udp', bind: true, port: at, ...(address !== undefined && { address }) }));
   const socket = createSocket(type);
   return adopt(fd, (done) => {
-    socket.once('listening', () => done()).once('error', done);
+    const listening = () => finish();
+    const failed = (error: Error) => finish(error);
+    const finish = (error?: Error) => {
+      socket.off('listening', listening).off('error', failed); // later errors are the caller's
+      done(error);
+    };
+    socket.once('listening', listening).once('error', failed);
     socket.bind({ fd });
   }, () => socket, 'createUdpSocket', sandbox, target);
 }
@@ -158,9 +171,12 @@ function enterArgv(sandbox: Sandbox, command: string, args: readonly string[]): 
   if (sandbox.name !== undefined && sandbox.path === `${DEFAULT_BASE_PATH}/${sandbox.name}`) {
     return ['ip', 'netns', 'exec', sandbox.name, command, ...args];
   }
-  const etc = sandbox.name === undefined ? '' : `for f in /etc/netns/${sandbox.name}/*; do [ -e "$f" ] && mount --bind "$f" "/etc/\${f##*/}"; done; `;
-  const script = `umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; ${etc}exec "$@"`;
-  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', command, ...args];
+  // The script's only input is its arguments: $1 the /etc/netns directory (or ''), then the
+  // command. Nothing of the sandbox's name or path is ever part of the script's text.
+  const script = 'etc=$1; shift; umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; '
+    + 'if [ -n "$etc" ]; then for f in "$etc"/*; do [ -e "$f" ] && mount --bind "$f" "/etc/${f##*/}"; done; fi; exec "$@"';
+  const etc = sandbox.name === undefined ? '' : `/etc/netns/${sandbox.name}`;
+  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', etc, command, ...args];
 }
 
 /** Where `command` is, as execvp would find it (for an ENOENT before anything starts), or undefined. */

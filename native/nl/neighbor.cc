@@ -27,7 +27,11 @@ std::vector<uint8_t> BuildNeighbor(uint16_t type, const NeighborSpec& spec, Link
     // As `bridge fdb add`: the device's own table (a vxlan's) unless told `master` (a bridge
     // port's entry goes in the bridge's table).
     ndm->ndm_flags = (spec.master ? NTF_MASTER : 0) | (spec.self || !spec.master ? NTF_SELF : 0);
-    ndm->ndm_state = spec.fdb_static ? NUD_NOARP : NUD_NOARP | NUD_PERMANENT;
+    // A bridge's permanent entry is a local one (its frames stop at the bridge), so a port's
+    // entry is static (NOARP|REACHABLE: never aged, forwarded to the port), as is one asked for
+    // static; a vxlan's own entries stay permanent.
+    ndm->ndm_state =
+        spec.fdb_static || spec.master ? NUD_NOARP | NUD_REACHABLE : NUD_NOARP | NUD_PERMANENT;
   } else if (spec.proxy) {
     ndm->ndm_flags = NTF_PROXY;
     ndm->ndm_state = NUD_PERMANENT;

@@ -104,6 +104,17 @@ describe('setupPod', () => {
     await setupPod(host, pod, { ...spec, id: 'pod-other', hostIface: 'shared0' });
     await expect(setupPod(host, pod, { ...spec, hostIface: 'shared0' })).rejects.toThrow(/shared0 exists and is not this pod's/);
     await expect(setupPod(host, pod, { ...spec, ipv4: '2001:db8::1' })).rejects.toBeInstanceOf(RangeError);
+    // A second pod with the first one's address: the host route is the first pod's.
+    const twin = await Sandbox.create(uniqueName('pod-twin'));
+    try {
+      await expect(setupPod(host, twin, { id: 'pod-twin', ipv4: '198.51.100.10' })).rejects.toThrow(/198\.51\.100\.10\/32 is routed to pod pod-other/);
+      expect(ip<IpLink[]>(host.name!, 'link', 'show')).not.toContainEqual(expect.objectContaining({ ifname: podHostIface('pod-twin') }));
+    } finally {
+      await twin.destroy();
+    }
+    // Teardown removes only what is the pod's: an interface of that name it does not own stays.
+    await expect(teardownPod(host, { id, hostIface: 'dummy-ish', ipv4: '198.51.100.10' })).rejects.toThrow(/not pod pod-a1b2c3's.*nothing removed/);
+    expect(ip<IpLink[]>(host.name!, 'link', 'show', 'dummy-ish')).toHaveLength(1);
   });
 
   it('stops on a failed pod sysctl, saying what was done, instead of swallowing it', async () => {

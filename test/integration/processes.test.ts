@@ -1,6 +1,7 @@
 // Processes and sockets inside sandboxes (DESIGN §3.3): Node's own http, net and dgram objects
 // serving and connecting from inside, and programs run there.
-import { spawn as hostSpawn } from 'node:child_process';
+import { execFileSync, spawn as hostSpawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer, type Server, Socket } from 'node:net';
@@ -151,6 +152,21 @@ describe('programs', () => {
     const [refused] = await once(byPath.spawn('ls'), 'error') as [NodeJS.ErrnoException];
     expect(refused.code).toBe('ERR_SANDBOX_CLOSED');
     await expect(byPath.listen(createServer(), { port: 1 })).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+  });
+
+  it('never lets a sandbox name reach a shell (a name is only ever an argument)', async () => {
+    const dir = mkdtempSync('/tmp/netsandbox-names-');
+    const marker = `${dir}/touched`;
+    const odd = await Sandbox.create('x$(touch${IFS}touched)y', { basePath: dir });
+    try {
+      // The child starts in `dir`: a name run as shell would leave dir/touched behind.
+      expect((await odd.exec('ls', ['/sys/class/net'], { cwd: dir })).stdout.trim()).toBe('lo');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await odd.destroy();
+      execFileSync('umount', [dir]); // create made it a mount point, as ip netns add does /run/netns
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves this process\'s own namespace alone', async () => {

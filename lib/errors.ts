@@ -24,13 +24,15 @@ const detailOf = new WeakMap<Error, string>();
 export class NetsandboxError extends Error {
   /** 'EEXIST', 'ENOENT', ... or a library code such as 'ERR_SANDBOX_CLOSED'. */
   readonly code: string;
+  // The optional fields are declared, not defined: a class field would be an own property set to
+  // undefined, and util.inspect (console.log) would print `extack: undefined`.
   /** The kernel's errno, when the kernel refused. */
-  readonly errno?: number;
+  declare readonly errno?: number;
   readonly operation: string;
-  readonly sandbox?: string;
-  readonly target?: string;
+  declare readonly sandbox?: string;
+  declare readonly target?: string;
   /** The kernel's extended-ACK message, when it gave one. */
-  readonly extack?: string;
+  declare readonly extack?: string;
 
   constructor(details: ErrorDetails) {
     const where = [details.operation, details.target].filter(Boolean).join(' ');

@@ -1,3 +1,5 @@
+import { inspect, type InspectOptionsStylized } from 'node:util';
+
 import { addressFlags, flagNames, IFF_LOWER_UP, IFF_UP, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
 import { checkWaitOptions, deadline, type WaitOptions } from './events.js';
@@ -110,6 +112,11 @@ export class Interface {
   toJSON(): object {
     const { index, name, kind, mtu, mac, up, carrier, operState, master, alias } = this;
     return { index, name, kind, mtu, mac, up, carrier, operState, master, alias, sandbox: label(this.#sandbox) };
+  }
+
+  /** console.log shows the fields (they are getters, which it would not print). */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `Interface ${show(this.toJSON(), { ...options, depth: options.depth === null ? null : depth })}`;
   }
 
   /** Like `ip link set NAME up`. */

@@ -2,6 +2,7 @@ import type { ChildProcess, ExecFileOptions, SpawnOptions } from 'node:child_pro
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readdir } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import { isAbsolute } from 'node:path';
 
 import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, NTF_MASTER, NTF_PROXY, NTF_SELF, tables } from './constants.js';
@@ -229,6 +230,11 @@ export class Sandbox implements AsyncDisposable {
 
   toJSON(): object {
     return { name: this.name, path: this.path, id: this.id };
+  }
+
+  /** console.log shows what names the sandbox, not its sysctl and conntrack views. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return `Sandbox ${show({ ...this.toJSON(), closed: this.closed }, { ...options, depth: options.depth === null ? null : depth })}`;
   }
 
   // ---- Interfaces ----------------------------------------------------------------------

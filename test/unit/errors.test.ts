@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { afterUndo, ExistsError, NetsandboxError, NotFoundError, PermissionError, toError, UnsupportedError } from '../../lib/errors.js';
+import { inspect } from 'node:util';
+import { Interface } from '../../lib/interface.js';
+import type { NativeSandboxHandle } from '../../lib/native.js';
+import { registerSandbox } from '../../lib/request.js';
+import type { Sandbox } from '../../lib/sandbox.js';
 
 
 const context = { operation: 'addRoute', sandbox: 'web-1', target: '198.51.100.0/24 via 192.0.2.1' };
@@ -68,5 +73,22 @@ describe('error mapping', () => {
     expect(after).toMatchObject({ code: 'EEXIST', errno: 17, operation: 'createVeth', message: 'createVeth v0 in sandbox web-1: exists; the veth pair was deleted (EEXIST)' });
     const plain = new Error('plain');
     expect(afterUndo(plain, context, 'x')).toBe(plain);
+  });
+});
+
+describe('printing', () => {
+  it('prints errors without the fields they do not have', () => {
+    const error = new NetsandboxError({ code: 'ERR_SANDBOX_CLOSED', operation: 'watch', detail: 'the sandbox is closed' });
+    const printed = inspect(error);
+    expect(printed).toContain("code: 'ERR_SANDBOX_CLOSED'");
+    expect(printed).not.toMatch(/extack|errno|target/);
+    expect(Object.keys(error)).not.toContain('extack');
+  });
+
+  it('prints an Interface with its fields, and a Sandbox with what names it', () => {
+    const sandbox = { name: 'unit', path: '/run/netns/unit' } as Sandbox;
+    registerSandbox(sandbox, {} as NativeSandboxHandle);
+    const iface = new Interface(sandbox, { index: 7, name: 'eth0', kind: 'veth', mtu: 1500, mac: '02:00:00:00:00:07', flags: 0x10001, operState: 6 });
+    expect(inspect(iface)).toMatch(/^Interface \{.*name: 'eth0'.*up: true.*carrier: true.*operState: 'up'/s);
   });
 });

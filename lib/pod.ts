@@ -132,7 +132,9 @@ export async function setupPod(host: Sandbox, pod: Sandbox, spec: PodSpec): Prom
   const context = { operation: 'setupPod', sandbox: host.name ?? host.path, target: s.id };
 
   // Refuse what belongs to someone else before changing anything.
-  let hostEnd = await find(host, s.hostIface);
+  // The host's interfaces and routes, read once: the refusals below and the routes' step use them.
+  const [hostInterfaces, hostRoutes] = await Promise.all([host.interfaces(), host.routes()]);
+  let hostEnd = hostInterfaces.find((i) => i.name === s.hostIface);
   if (hostEnd !== undefined && !ours(hostEnd, s.id)) {
     throw new ExistsError({ ...context, code: 'EEXIST', detail: `${s.hostIface} exists and is not this pod's (a ${hostEnd.kind || 'device'}, alias ${JSON.stringify(hostEnd.alias)})` });
   }
@@ -150,8 +152,8 @@ export async function setupPod(host: Sandbox, pod: Sandbox, spec: PodSpec): Prom
   }
   // A host route to the pod's address through another pod's veth is that pod's: two pods with
   // one address. Through anything else it is a leftover, replaced below (and reported).
-  const hostLinks = new Map((await host.interfaces()).map((i) => [i.name, i]));
-  for (const r of await host.routes()) {
+  const hostLinks = new Map(hostInterfaces.map((i) => [i.name, i]));
+  for (const r of hostRoutes) {
     const other = r.dev === undefined || r.dev === s.hostIface ? undefined : parseAlias(hostLinks.get(r.dev)?.alias ?? null);
     if (other !== undefined && podAddresses.some((a) => r.dst === `${a}/${a.includes(':') ? 128 : 32}`)) {
       throw new ExistsError({ ...context, code: 'EEXIST', detail: `${r.dst} is routed to pod ${other.id} (${r.dev ?? ''})` });
@@ -173,11 +175,10 @@ export async function setupPod(host: Sandbox, pod: Sandbox, spec: PodSpec): Prom
   };
   const side = podEnd;
   // What exists, read once (the kernel's answers to the steps below are what changes it).
-  const [hostHas, podHas, podRoutes, hostRoutes, loHas] = await Promise.all([
+  const [hostHas, podHas, podRoutes, loHas] = await Promise.all([
     hostEnd.addresses().then((list) => new Set(list.map((a) => `${a.address}/${a.prefixLength}`))),
     side.addresses().then((list) => new Set(list.map((a) => `${a.address}/${a.prefixLength}`))),
     pod.routes(),
-    host.routes(),
     s.anycast.length > 0 ? pod.addresses().then((list) => new Set(list.filter((a) => a.dev === 'lo').map((a) => `${a.address}/${a.prefixLength}`))) : new Set<string>(),
   ]);
 

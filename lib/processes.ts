@@ -5,6 +5,7 @@
 // sandbox. Main thread only.
 import { type ChildProcess, ChildProcess as ChildProcessClass, execFile, type ExecFileOptions, spawn, type SpawnOptions } from 'node:child_process';
 import { type Socket as UdpSocket, createSocket } from 'node:dgram';
+import type { EventEmitter } from 'node:events';
 import { accessSync, closeSync, constants as fsConstants } from 'node:fs';
 import { type Server, Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -69,13 +70,7 @@ export async function listen(sandbox: Sandbox, server: Server, options: ListenOp
     throw error;
   });
   return adopt(fd, (done) => {
-    const listening = () => finish();
-    const failed = (error: Error) => finish(error);
-    const finish = (error?: Error) => {
-      server.off('listening', listening).off('error', failed); // later errors are the caller's
-      done(error);
-    };
-    server.once('listening', listening).once('error', failed);
+    settleOn(server, 'listening', done);
     server.listen({ fd, backlog });
   }, () => server, 'listen', sandbox, target);
 }
@@ -97,14 +92,10 @@ export async function connect(sandbox: Sandbox, options: ConnectOptions): Promis
         done(Object.assign(new Error(`connect ETIMEDOUT ${target}`), { code: 'ETIMEDOUT' }));
       }, timeout);
     }
-    const connected = () => finish();
-    const failed = (error: Error) => finish(error);
-    const finish = (error?: Error) => {
+    settleOn(socket, 'connect', (error) => {
       clearTimeout(timer);
-      socket!.off('connect', connected).off('error', failed); // later errors are the caller's
       done(error);
-    };
-    socket.once('connect', connected).once('error', failed);
+    });
     socket.connect(to, host.address);
   }, () => socket!, 'connect', sandbox, target);
 }
@@ -121,15 +112,23 @@ export async function createUdpSocket(sandbox: Sandbox, options: UdpSocketOption
     (h) => h.openSocket({ family, type: 'udp', bind: true, port: at, ...(address !== undefined && { address }) }));
   const socket = createSocket(type);
   return adopt(fd, (done) => {
-    const listening = () => finish();
-    const failed = (error: Error) => finish(error);
-    const finish = (error?: Error) => {
-      socket.off('listening', listening).off('error', failed); // later errors are the caller's
-      done(error);
-    };
-    socket.once('listening', listening).once('error', failed);
+    settleOn(socket, 'listening', done);
     socket.bind({ fd });
   }, () => socket, 'createUdpSocket', sandbox, target);
+}
+
+/**
+ * Calls done() on the `ready` event or done(error) on the first 'error', once, then takes both
+ * listeners off: later errors are the caller's to handle.
+ */
+function settleOn(emitter: EventEmitter, ready: string, done: (error?: unknown) => void): void {
+  const onReady = () => finish();
+  const onError = (error: Error) => finish(error);
+  const finish = (error?: Error) => {
+    emitter.off(ready, onReady).off('error', onError);
+    done(error);
+  };
+  emitter.once(ready, onReady).once('error', onError);
 }
 
 /**

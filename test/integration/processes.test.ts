@@ -4,7 +4,7 @@ import { execFileSync, spawn as hostSpawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { createServer, type Server, Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type Interface, Sandbox } from '../../lib/index.js';
@@ -173,6 +173,5 @@ describe('programs', () => {
     const child = hostSpawn('readlink', ['/proc/self/ns/net']);
     const [out] = await once(child.stdout!, 'data') as [Buffer];
     expect(out.toString().trim()).not.toBe(`net:[${left.id}]`);
-    expect(new Socket()).toBeInstanceOf(Socket);
   });
 });

@@ -123,13 +123,30 @@ const DST = 16;
 const SRC_PORT = 32;
 const DST_PORT = 34;
 
-function tupleAt(b: Buffer, at: number, family: Family, present: number): NativeConntrackTuple {
-  const t: NativeConntrackTuple = { src: formatIp(b, at, family), dst: formatIp(b, at + DST, family) };
-  if (present & 1) t.srcPort = b.readUInt16LE(at + SRC_PORT);
-  if (present & 2) t.dstPort = b.readUInt16LE(at + DST_PORT);
+// IPv4 texts by address, direct-mapped and kept between dumps: a table's frontends and
+// endpoints repeat, and a client's address is in both tuples, so most lookups build no string.
+const V4_SLOTS = 4096;
+const v4Keys = new Float64Array(V4_SLOTS).fill(-1);
+const v4Texts: string[] = new Array<string>(V4_SLOTS).fill('');
+
+function ipTextAt(b: Uint8Array, at: number, family: Family): string {
+  if (family === 6) return formatIp(b, at, 6);
+  const key = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  const slot = Math.imul(key, 0x9e3779b1) >>> 20;
+  if (v4Keys[slot] === key) return v4Texts[slot]!;
+  const text = formatIp(b, at, 4);
+  v4Keys[slot] = key;
+  v4Texts[slot] = text;
+  return text;
+}
+
+function tupleAt(b: Buffer, at: number, family: Family, present: number): ConntrackTuple {
+  const t: ConntrackTuple = { src: ipTextAt(b, at, family), dst: ipTextAt(b, at + DST, family) };
+  if (present & 1) t.srcPort = b[at + SRC_PORT]! | (b[at + SRC_PORT + 1]! << 8);
+  if (present & 2) t.dstPort = b[at + DST_PORT]! | (b[at + DST_PORT + 1]! << 8);
   if (present & 4) t.icmpType = b[at + 38]!;
   if (present & 8) t.icmpCode = b[at + 39]!;
-  if (present & 16) t.icmpId = b.readUInt16LE(at + 36);
+  if (present & 16) t.icmpId = b[at + 36]! | (b[at + 37]! << 8);
   return t;
 }
 
@@ -157,28 +174,37 @@ const recordAt = (chunk: Buffer, at: number): NativeConntrackRecord => chunk.sub
 
 const frontendKey = (ip: IpKey, port: number): IpKey => (typeof ip === 'number' ? ip * 65536 + port : `${ip}|${port}`);
 
+// A table holds few distinct statuses: entries share one frozen list of names per status.
+const statusNames = new Map<number, readonly string[]>();
+
+function statusOf(bits: number): readonly string[] {
+  let names = statusNames.get(bits);
+  if (!names) statusNames.set(bits, names = Object.freeze(flagNames(bits, conntrackStatus)));
+  return names;
+}
+
 /**
  * The entries of a chunk of a conntrack dump, each with where its record starts (recordAt makes
  * the view a delete sends back). `pick(chunk, at)`, when given, looks at the record at `at`
  * first (see cleanStaleUdp) and says whether to decode it.
  */
-export function decodeConntrackRecords(chunk: Buffer, visit: (entry: NativeConntrackEntry, chunk: Buffer, at: number) => void,
+export function decodeConntrackRecords(chunk: Buffer, visit: (entry: ConntrackEntry, chunk: Buffer, at: number) => void,
   pick?: (chunk: Buffer, at: number) => boolean): void {
   for (let at = 0; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) {
     if (pick && !pick(chunk, at)) continue;
     const family = chunk[at] as Family;
     const optional = chunk[at + 3]!;
-    const entry: NativeConntrackEntry = {
-      family, protocol: chunk[at + 1]!,
+    const entry: ConntrackEntry = {
+      family, protocol: protocolName(chunk[at + 1]!),
       original: tupleAt(chunk, at + ORIGINAL, family, chunk[at + 22]!),
       reply: tupleAt(chunk, at + REPLY, family, chunk[at + 23]!),
-      status: chunk.readUInt32LE(at + 4),
+      status: statusOf(chunk.readUInt32LE(at + 4)),
     };
     if (optional & 1) entry.timeout = chunk.readUInt32LE(at + 8);
     if (optional & 2) entry.mark = chunk.readUInt32LE(at + 12);
     if (optional & 4) entry.zone = chunk.readUInt16LE(at + 20);
+    if (chunk[at + 2] !== 255) entry.tcpState = TCP_STATE_NAMES[chunk[at + 2]!];
     if (optional & 8) entry.id = chunk.readUInt32LE(at + 16);
-    if (chunk[at + 2] !== 255) entry.tcpState = chunk[at + 2]!;
     visit(entry, chunk, at);
   }
 }
@@ -191,6 +217,7 @@ const PROTOCOL_NAMES: ConntrackProtocol[] = Array.from({ length: 256 }, (_, n) =
   const name = nameOf(n, ipProtocols);
   return name === String(n) ? n : name as ConntrackProtocol;
 });
+const TCP_STATE_NAMES: string[] = Array.from({ length: 256 }, (_, n) => nameOf(n, tcpStates));
 
 function protocolName(n: number): ConntrackProtocol {
   return PROTOCOL_NAMES[n] ?? n;
@@ -237,7 +264,7 @@ function compileFilters(value: unknown): CompiledFilter[] {
   return list.map((f, i) => compileFilter(f, Array.isArray(value) ? `filter[${i}]` : 'filter'));
 }
 
-function tupleMatches(t: NativeConntrackTuple, p: CompiledTuple | undefined): boolean {
+function tupleMatches(t: ConntrackTuple, p: CompiledTuple | undefined): boolean {
   if (!p) return true;
   return (p.src === undefined || unmapped(t.src) === p.src) && (p.dst === undefined || unmapped(t.dst) === p.dst)
     && (p.srcPort === undefined || t.srcPort === p.srcPort) && (p.dstPort === undefined || t.dstPort === p.dstPort)
@@ -245,8 +272,8 @@ function tupleMatches(t: NativeConntrackTuple, p: CompiledTuple | undefined): bo
     && (p.icmpId === undefined || t.icmpId === p.icmpId);
 }
 
-function matches(n: NativeConntrackEntry, f: CompiledFilter): boolean {
-  return !f.empty && (f.family === undefined || n.family === f.family) && (f.protocol === undefined || n.protocol === f.protocol)
+function matches(n: ConntrackEntry, f: CompiledFilter): boolean {
+  return !f.empty && (f.family === undefined || n.family === f.family) && (f.protocol === undefined || n.protocol === protocolName(f.protocol))
     && (f.mark === undefined || (n.mark ?? 0) === f.mark) && (f.zone === undefined || (n.zone ?? 0) === f.zone)
     && tupleMatches(n.original, f.original) && tupleMatches(n.reply, f.reply);
 }
@@ -275,25 +302,10 @@ function kernelFilter(filters: CompiledFilter[]): NativeConntrackFilter {
   return out;
 }
 
-// A table holds few distinct statuses: entries share one frozen list of names per status.
-const statusNames = new Map<number, readonly string[]>();
-
-function toEntry(n: NativeConntrackEntry): ConntrackEntry {
-  let status = statusNames.get(n.status);
-  if (!status) statusNames.set(n.status, status = Object.freeze(flagNames(n.status, conntrackStatus)));
-  const entry: ConntrackEntry = { family: n.family, protocol: protocolName(n.protocol), original: n.original, reply: n.reply, status };
-  if (n.timeout !== undefined) entry.timeout = n.timeout;
-  if (n.mark !== undefined) entry.mark = n.mark;
-  if (n.zone !== undefined) entry.zone = n.zone;
-  if (n.tcpState !== undefined) entry.tcpState = nameOf(n.tcpState, tcpStates);
-  if (n.id !== undefined) entry.id = n.id;
-  return entry;
-}
-
 /** 'udp 192.0.2.1:5000 -> 198.51.100.1:53', for error messages. */
-function describe(n: { protocol: number; original: ConntrackTuple }): string {
+function describe(n: { protocol: ConntrackProtocol; original: ConntrackTuple }): string {
   const end = (ip: string, port?: number) => (port === undefined ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-  return `${nameOf(n.protocol, ipProtocols)} ${end(n.original.src, n.original.srcPort)} -> ${end(n.original.dst, n.original.dstPort)}`;
+  return `${n.protocol} ${end(n.original.src, n.original.srcPort)} -> ${end(n.original.dst, n.original.dstPort)}`;
 }
 
 function fullTuple(value: unknown, what: string, family: Family | undefined, protocol: number): NativeConntrackTuple & { family: Family } {
@@ -352,9 +364,6 @@ function newEntry(value: unknown): NativeConntrackEntry {
   };
 }
 
-/** An entry seen in a dump, with its record. */
-interface Listed { entry: NativeConntrackEntry; record: NativeConntrackRecord }
-
 /** `sb.conntrack`: the namespace's connection tracking table. */
 export class SandboxConntrack {
   readonly #sandbox: Sandbox;
@@ -375,7 +384,7 @@ export class SandboxConntrack {
     };
     const kept: ConntrackEntry[] = [];
     const partial = await this.#scan('conntrack.list', kernel, (n) => {
-      if ((base.empty || matches(n, base)) && (!filters || filters.some((f) => matches(n, f)))) kept.push(toEntry(n));
+      if ((base.empty || matches(n, base)) && (!filters || filters.some((f) => matches(n, f)))) kept.push(n);
     });
     return listing(kept, partial);
   }
@@ -388,7 +397,7 @@ export class SandboxConntrack {
   /** Like `conntrack -I`. Rejects with ExistsError (EEXIST) if the entry exists. */
   async create(entry: NewConntrackEntry): Promise<void> {
     const spec = newEntry(entry);
-    await send(this.#sandbox, { operation: 'conntrack.create', target: () => describe(spec) }, 'createConntrack', spec);
+    await send(this.#sandbox, { operation: 'conntrack.create', target: () => describe({ protocol: protocolName(spec.protocol), original: spec.original }) }, 'createConntrack', spec);
   }
 
   /**
@@ -398,11 +407,11 @@ export class SandboxConntrack {
   async delete(filter: ConntrackFilter | ConntrackFilter[]): Promise<ConntrackDeleteResult> {
     const filters = compileFilters(filter);
     if (filters.every((f) => f.empty)) return { deleted: 0, partial: false, errors: [] };
-    const matched: Listed[] = [];
+    const deleter = this.#deleter('conntrack.delete');
     const partial = await this.#scan('conntrack.delete', kernelFilter(filters), (entry, chunk, at) => {
-      if (filters.some((f) => matches(entry, f))) matched.push({ entry, record: recordAt(chunk, at) });
+      if (filters.some((f) => matches(entry, f))) deleter.remove(recordAt(chunk, at));
     });
-    return { ...await this.#deleteEntries(matched, 'conntrack.delete'), partial };
+    return { ...await deleter.settled(), partial };
   }
 
   /**
@@ -443,11 +452,11 @@ export class SandboxConntrack {
       s.ips.forEach((ip, j) => frontends.set(frontendKey(ipKeyOf(ip, `${what}.ips[${j}]`), port), backends));
       if (s.nodePort !== undefined) nodePorts.set(requireInteger(s.nodePort, `${what}.nodePort`, 1, 65535), backends);
     });
-    const stale: Listed[] = [];
+    const deleter = this.#deleter('conntrack.cleanStaleUdp');
     let scanned = 0;
     const notServing = (b: Backends | undefined, from: IpKey, fromPort: number) => b !== undefined
       && (!b.endpoints.has(from) || (b.targetPort !== undefined && fromPort !== b.targetPort));
-    // Only the fields compared are read from each record; stale ones are decoded in full.
+    // Only the fields compared are read from each record, none is decoded.
     const isStale = (chunk: Buffer, at: number): boolean => {
       if (chunk[at + 1] !== UDP || chunk[at] !== family) return false;
       scanned++;
@@ -460,25 +469,38 @@ export class SandboxConntrack {
       return notServing(frontend, from, fromPort) || notServing(nodePort, from, fromPort);
     };
     const { partial } = await dumpChunks(this.#sandbox, { operation: 'conntrack.cleanStaleUdp' }, 'conntrack', { family, protocol: UDP },
-      (chunk) => decodeConntrackRecords(chunk, (entry, _, at) => stale.push({ entry, record: recordAt(chunk, at) }), isStale));
-    return { scanned, ...await this.#deleteEntries(stale, 'conntrack.cleanStaleUdp'), partial };
+      (chunk) => {
+        for (let at = 0; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) if (isStale(chunk, at)) deleter.remove(recordAt(chunk, at));
+      });
+    return { scanned, ...await deleter.settled(), partial };
   }
 
   /** One dump, its entries decoded and visited a chunk per event-loop turn; resolves to `partial`. */
-  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: NativeConntrackEntry, chunk: Buffer, at: number) => void): Promise<boolean> {
+  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: ConntrackEntry, chunk: Buffer, at: number) => void): Promise<boolean> {
     const { partial } = await dumpChunks(this.#sandbox, { operation }, 'conntrack', filter, (chunk) => decodeConntrackRecords(chunk, visit));
     return partial;
   }
 
-  /** Deletes entries seen in a dump; one already gone (ENOENT) counts as deleted. */
-  async #deleteEntries(entries: Listed[], operation: string): Promise<Omit<ConntrackDeleteResult, 'partial'>> {
+  /**
+   * Deletes entries seen in a dump by their records, each sent as soon as it is seen (the worker
+   * deletes while the JS thread reads the next chunk). One already gone (ENOENT) counts as deleted.
+   */
+  #deleter(operation: string): { remove(record: NativeConntrackRecord): void; settled(): Promise<Omit<ConntrackDeleteResult, 'partial'>> } {
     const errors: NetsandboxError[] = [];
-    const outcomes = await Promise.all(entries.map(({ entry, record }) => send(this.#sandbox, { operation, target: () => describe(entry) }, 'deleteConntrack', record)
-      .then(() => true, (error: NetsandboxError) => {
-        if (error.code === 'ENOENT') return true;
-        errors.push(error);
-        return false;
-      })));
-    return { deleted: outcomes.filter(Boolean).length, errors };
+    const outcomes: Promise<boolean>[] = [];
+    const target = (record: NativeConntrackRecord) => () => {
+      let text = '';
+      decodeConntrackRecords(record, (entry) => text = describe(entry));
+      return text;
+    };
+    return {
+      remove: (record) => outcomes.push(send(this.#sandbox, { operation, target: target(record) }, 'deleteConntrack', record).then(() => true,
+        (error: NetsandboxError) => {
+          if (error.code === 'ENOENT') return true;
+          errors.push(error);
+          return false;
+        })),
+      settled: async () => ({ deleted: (await Promise.all(outcomes)).filter(Boolean).length, errors }),
+    };
   }
 }

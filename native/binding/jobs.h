@@ -174,12 +174,6 @@ class TypedDumpItems final : public DumpItems {
       : items_(std::move(items)), row_(row) {}
   size_t size() const override { return items_.size(); }
   Napi::Value WriteChunk(Napi::Env env, size_t start, size_t end) const override {
-    if (row_.pack != nullptr) {
-      auto records = Napi::Buffer<uint8_t>::New(env, (end - start) * row_.record_bytes);
-      for (size_t i = start; i < end; i++)
-        row_.pack(items_[i], records.Data() + (i - start) * row_.record_bytes);
-      return records;
-    }
     Napi::Array out = Napi::Array::New(env, end - start);
     for (size_t i = start; i < end; i++)
       out.Set(static_cast<uint32_t>(i - start), row_.write(env, items_[i]));
@@ -190,6 +184,23 @@ class TypedDumpItems final : public DumpItems {
  private:
   std::vector<Info> items_;
   Row<Spec, Info> row_;
+};
+
+// A packed row's records, written on the worker; a chunk is a Buffer copied from a slice.
+class PackedDumpItems final : public DumpItems {
+ public:
+  PackedDumpItems(std::vector<uint8_t> records, size_t record_bytes)
+      : records_(std::move(records)), record_bytes_(record_bytes) {}
+  size_t size() const override { return records_.size() / record_bytes_; }
+  Napi::Value WriteChunk(Napi::Env env, size_t start, size_t end) const override {
+    return Napi::Buffer<uint8_t>::Copy(env, records_.data() + start * record_bytes_,
+                                       (end - start) * record_bytes_);
+  }
+  void Clear() override { std::vector<uint8_t>().swap(records_); }
+
+ private:
+  std::vector<uint8_t> records_;
+  size_t record_bytes_;
 };
 
 // { partial, count, cursor }: the cursor is what readDump() takes.
@@ -210,26 +221,42 @@ class DumpJob final : public JsJob {
     if (error) return;
     nl::Socket* socket = ctx.SocketFor(protocol, &error);
     if (socket == nullptr) return;
-    nl::DumpResult result;
     bool socket_failed = false;
-    error = socket->Dump(request, &result, &socket_failed);
+    auto restart = [this] {
+      items_.clear();
+      records_.clear();
+    };
+    error = socket->Dump(
+        request, [&](const nlmsghdr* nlh) { Take(nlh, ctx); }, restart, &partial_, &socket_failed);
     if (socket_failed) ctx.DropSocket(protocol);
-    if (error) return;
-    partial_ = result.partial;
-    nl::ForEachMessage(result.messages, [&](const nlmsghdr* nlh) {
-      Info info;
-      if (row_.parse(nlh, ctx, &info)) items_.push_back(std::move(info));
-    });
   }
 
  private:
+  // Parses a message of the dump as it arrives (worker thread).
+  void Take(const nlmsghdr* nlh, ns::Context& ctx) {
+    Info info;
+    if (!row_.parse(nlh, ctx, &info)) return;
+    if (row_.pack == nullptr) {
+      items_.push_back(std::move(info));
+      return;
+    }
+    // Packed here, on the worker, while the JS thread runs: it only copies slices.
+    records_.resize(records_.size() + row_.record_bytes);
+    row_.pack(info, records_.data() + records_.size() - row_.record_bytes);
+  }
+
   Napi::Value Result(Napi::Env env) override {
+    if (row_.pack != nullptr) {
+      return DumpOutcome(
+          env, std::make_unique<PackedDumpItems>(std::move(records_), row_.record_bytes), partial_);
+    }
     return DumpOutcome(env, std::make_unique<TypedDumpItems<Spec, Info>>(std::move(items_), row_),
                        partial_);
   }
   Row<Spec, Info> row_;
   Spec spec_;
   std::vector<Info> items_;
+  std::vector<uint8_t> records_;  // for a packed row, instead of items_
   bool partial_ = false;
 };
 

@@ -210,10 +210,20 @@ Error Socket::Transact(Request* const* requests, size_t count) {
 
 Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* socket_failed,
                    int tries) {
+  out->messages.clear();
+  return Dump(
+      request, [out](const nlmsghdr* nlh) { AppendMessage(&out->messages, nlh); },
+      [out] { out->messages.clear(); }, &out->partial, socket_failed, tries);
+}
+
+Error Socket::Dump(const std::vector<uint8_t>& request,
+                   const std::function<void(const nlmsghdr*)>& visit,
+                   const std::function<void()>& restart, bool* partial, bool* socket_failed,
+                   int tries) {
   *socket_failed = false;
+  *partial = false;
   for (int attempt = 1;; attempt++) {
-    out->messages.clear();
-    out->partial = false;
+    if (attempt > 1) restart();
     const uint32_t seq = next_seq_++;
     tx_.clear();
     AppendRequest(&tx_, request, seq, NLM_F_DUMP);
@@ -241,7 +251,7 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
           kernel_error = ParseAck(nlh);
           done = true;
         } else if (nlh->nlmsg_type != NLMSG_NOOP) {
-          AppendMessage(&out->messages, nlh);
+          visit(nlh);
         }
       });
     }
@@ -251,7 +261,7 @@ Error Socket::Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* s
 #endif
     if (!interrupted) return {};
     if (attempt >= tries) {
-      out->partial = true;
+      *partial = true;
       return {};
     }
   }

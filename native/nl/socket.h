@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -71,6 +72,11 @@ class Socket {
   // `tries` times; the last one is returned with partial = true. The returned error is either
   // the kernel's answer to the dump (socket still fine) or a socket failure (socket_failed set).
   Error Dump(const std::vector<uint8_t>& request, DumpResult* out, bool* socket_failed,
+             int tries = 5);
+  // The same, handing each message to `visit` straight from the receive buffer (no copy of the
+  // whole dump); `restart` is called before a retry: the caller drops what it was given.
+  Error Dump(const std::vector<uint8_t>& request, const std::function<void(const nlmsghdr*)>& visit,
+             const std::function<void()>& restart, bool* partial, bool* socket_failed,
              int tries = 5);
 
  private:

@@ -146,7 +146,7 @@ describe('request builders', () => {
     const entries: unknown[] = [];
     decodeConntrackRecords(decoded!.record, (e) => entries.push(e));
     expect(entries).toEqual([{
-      family: 4, protocol: 6, status: 12, timeout: 100, tcpState: 3,
+      family: 4, protocol: 'tcp', status: ['ASSURED', 'CONFIRMED'], timeout: 100, tcpState: 'ESTABLISHED',
       original: { src: '192.0.2.2', dst: '198.51.100.2', srcPort: 1000, dstPort: 80 },
       reply: { src: '198.51.100.2', dst: '192.0.2.2', srcPort: 80, dstPort: 1000 },
     }]);
@@ -162,11 +162,36 @@ describe('request builders', () => {
       }), (e) => entries.push(e));
     }
     expect(entries).toEqual([
-      { family: 6, protocol: 58, status: 0, timeout: 5, mark: 9, zone: 4,
+      { family: 6, protocol: 'icmpv6', status: [], timeout: 5, mark: 9, zone: 4,
         original: { src: '2001:db8::1', dst: '::ffff:192.0.2.1', icmpType: 128, icmpCode: 0, icmpId: 7 },
         reply: { src: '::ffff:192.0.2.1', dst: '2001:db8::1', icmpType: 129, icmpCode: 0, icmpId: 7 } },
       expect.objectContaining({ original: expect.objectContaining({ src: '2001:db8:0:0:1::', dst: '::192.0.2.9' }) }),
     ]);
+  });
+
+  it('decodes every IPv4 address of a table right, though texts are cached by address', () => {
+    // 70,000 distinct addresses share 4,096 cache slots: every slot is reused many times.
+    const record = (decode(encode('createConntrack', {
+      family: 4, protocol: 17, timeout: 9, status: 0, original: { src: '0.0.0.0', dst: '198.51.100.10', srcPort: 1, dstPort: 53 },
+      reply: { src: '203.0.113.10', dst: '0.0.0.0', srcPort: 53, dstPort: 1 },
+    })) as unknown as Array<{ record: Buffer }>)[0]!.record;
+    const table = Buffer.alloc(record.length * 70_000);
+    const want: string[] = [];
+    for (let i = 0; i < 70_000; i++) {
+      const at = i * record.length;
+      record.copy(table, at);
+      const ip = [198, 18 + (i >> 16), (i >> 8) & 255, i & 255];
+      table.set(ip, at + 24); // original src
+      table.set(ip, at + 64 + 16); // reply dst
+      want.push(ip.join('.'));
+    }
+    const got: string[] = [];
+    decodeConntrackRecords(table, (e) => {
+      got.push(e.original.src);
+      expect(e.reply.dst).toBe(e.original.src);
+      expect(e.original.dst).toBe('198.51.100.10');
+    });
+    expect(got).toEqual(want);
   });
 
   it('deletes a listed conntrack entry by its record: original tuple, zone and id', () => {

@@ -9,6 +9,7 @@
         "native/nl/address.cc",
         "native/nl/route.cc",
         "native/nl/neighbor.cc",
+        "native/nl/rule.cc",
         "native/nl/conntrack.cc",
         "native/nl/events.cc",
         "native/ns/namespace.cc",

@@ -12,6 +12,8 @@ export const protocols: Record<string, number> = {
   unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16, bgp: 186, isis: 187, ospf: 188, rip: 189,
 };
 export const tables: Record<string, number> = { default: 253, main: 254, local: 255 };
+// FR_ACT_* (linux/fib_rules.h): what a policy routing rule does.
+export const ruleActions: Record<string, number> = { lookup: 1, nop: 3, blackhole: 6, unreachable: 7, prohibit: 8 };
 export const operStates = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'] as const;
 export const macvlanModes: Record<string, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
 export const neighborStates: Record<string, number> = {

@@ -12,6 +12,7 @@ export { Watcher, MAX_QUEUED_EVENTS } from './events.js';
 export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } from './events.js';
 export { Route } from './route.js';
 export type { RouteSpec, ScopeName } from './route.js';
+export type { PortRange, Rule, RuleAction, RuleSpec } from './rule.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
 export type { Family } from './validate.js';
 export { sysctlProfiles, SandboxSysctl, InterfaceSysctl } from './sysctl.js';

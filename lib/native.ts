@@ -89,6 +89,14 @@ export interface NativeNeighborSpec {
 
 export interface NativeNeighborFilter { family?: 4 | 6; dev?: LinkRef; fdb?: boolean; proxy?: boolean }
 
+/** A policy routing rule, as added, deleted (unset fields match any) and listed. */
+export interface NativeRule {
+  family: 4 | 6; priority?: number; from?: string; fromLen?: number; to?: string; toLen?: number;
+  iif?: string; oif?: string; fwmark?: number; fwmask?: number; table?: number; action?: number;
+  ipProto?: number; sport?: [number, number]; dport?: [number, number];
+}
+export interface NativeRuleFilter { family?: 4 | 6 }
+
 // Conntrack (ctnetlink). Addresses are of the entry's family; numbers as the kernel has them.
 export interface NativeConntrackTuple {
   src: string; dst: string; srcPort?: number; dstPort?: number; icmpType?: number; icmpCode?: number; icmpId?: number;

@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -35,6 +35,12 @@ export interface NativeOperations {
   addNeighbor: { spec: NativeNeighborSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
   deleteNeighbor: { spec: NativeNeighborSpec; result: void };
+  /** dump, alone on its socket; NETLINK_ROUTE */
+  rules: { spec: NativeRuleFilter; result: Dump<NativeRule> };
+  /** pipelined; NETLINK_ROUTE */
+  addRule: { spec: NativeRule; result: void };
+  /** pipelined; NETLINK_ROUTE */
+  deleteRule: { spec: NativeRule; result: void };
   /** dump, alone on its socket; NETLINK_NETFILTER */
   conntrack: { spec: NativeConntrackFilter; result: Dump<NativeConntrackRecords> };
   /** pipelined; NETLINK_NETFILTER */
@@ -65,9 +71,12 @@ export const operationIndex: { readonly [K in keyof NativeOperations]: number } 
   neighbors: 13,
   addNeighbor: 14,
   deleteNeighbor: 15,
-  conntrack: 16,
-  createConntrack: 17,
-  deleteConntrack: 18,
-  flushConntrack: 19,
-  countConntrack: 20,
+  rules: 16,
+  addRule: 17,
+  deleteRule: 18,
+  conntrack: 19,
+  createConntrack: 20,
+  deleteConntrack: 21,
+  flushConntrack: 22,
+  countConntrack: 23,
 };

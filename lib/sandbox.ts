@@ -16,6 +16,7 @@ import {
 } from './processes.js';
 import { dump, handleOf, label, linkRef, type Listing, listing, registerSandbox, request, send } from './request.js';
 import { describeRoute, installedRoute, Route, routeFields, routeRecord, type RouteSpec } from './route.js';
+import { describeRule, type Rule, ruleFields, type RuleSpec, toRule } from './rule.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
   type Family, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
@@ -423,6 +424,27 @@ export class Sandbox implements AsyncDisposable {
     // Asked `from` an address, the kernel answers with that address as the route's source
     // prefix (RTA_SRC), not as a preferred source: it is the source this route would use.
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
+  }
+
+  // ---- Policy routing rules --------------------------------------------------------------
+
+  /** Like `ip [-6] rule add`: a lookup of `table` (main unless told) for what the rule matches. */
+  async addRule(spec: RuleSpec): Promise<void> {
+    const rule = ruleFields(spec);
+    await send(this, { operation: 'addRule', target: () => describeRule(rule) }, 'addRule', rule);
+  }
+
+  /** Like `ip [-6] rule del`: the first rule that has every field given (a listed Rule: that one). */
+  async deleteRule(spec: RuleSpec | Rule): Promise<void> {
+    const rule = ruleFields(spec, true);
+    await send(this, { operation: 'deleteRule', target: () => describeRule(rule) }, 'deleteRule', rule);
+  }
+
+  /** Like `ip rule show` (and `ip -6 rule show`): both families unless told, by priority. */
+  async rules(options: { family?: Family } = {}): Promise<Listing<Rule>> {
+    const family = options.family === undefined ? undefined : requireFamily(options.family);
+    const { items, partial } = await dump(this, { operation: 'rules' }, 'rules', family ? { family } : {}, toRule);
+    return listing(items, partial);
   }
 
   // ---- Events and waits ----------------------------------------------------------------

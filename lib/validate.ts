@@ -251,6 +251,12 @@ export function formatIp(b: Uint8Array, at: number, family: Family): string {
   return text;
 }
 
+/** Like nameOf, but a number without a name stays a number. */
+export function nameOrNumber(value: number, table: Record<string, number>): string | number {
+  const name = nameOf(value, table);
+  return name === String(value) ? value : name;
+}
+
 export function macAddress(value: unknown, what = 'mac'): string {
   const mac = requireString(value, what).toLowerCase();
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) fail('range', `${what} '${mac}' is not a MAC address (aa:bb:cc:dd:ee:ff)`);

@@ -86,6 +86,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
         TryDecode(env, nlh, "address", out, resolver, nl::ParseAddress, WriteAddress) ||
         TryDecode(env, nlh, "route", out, resolver, nl::ParseRoute, WriteRoute) ||
         TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor) ||
+        TryDecode(env, nlh, "rule", out, resolver, nl::ParseRule, WriteRule) ||
         TryDecode(env, nlh, "conntrack", out, resolver, nl::ParseConntrack, WriteConntrackRecord)) {
       return;
     }

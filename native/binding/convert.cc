@@ -299,6 +299,76 @@ nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&) {
   return filter;
 }
 
+namespace {
+// A port range as JS sends it: [start, end].
+std::optional<nl::Rule::PortRange> ReadPorts(const Fields& f, const char* key) {
+  Napi::Value v = f.Get(key);
+  if (!Present(v)) return std::nullopt;
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 2)
+    ThrowType(f.Env(), std::string(key) + " must be [start, end]");
+  Napi::Array a = v.As<Napi::Array>();
+  return nl::Rule::PortRange{static_cast<uint16_t>(U32(a.Get(0u), key, UINT16_MAX)),
+                             static_cast<uint16_t>(U32(a.Get(1u), key, UINT16_MAX))};
+}
+}  // namespace
+
+nl::Rule ReadRule(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  nl::Rule r;
+  r.family = Family(f);
+  r.priority = f.U32("priority");
+  r.from = f.Ip("from");
+  r.from_len = f.U8("fromLen").value_or(0);
+  r.to = f.Ip("to");
+  r.to_len = f.U8("toLen").value_or(0);
+  r.iif = f.Str("iif").value_or("");
+  r.oif = f.Str("oif").value_or("");
+  r.fwmark = f.U32("fwmark");
+  r.fwmask = f.U32("fwmask");
+  r.table = f.U32("table").value_or(0);
+  r.action = f.U8("action").value_or(0);
+  r.ip_proto = f.U8("ipProto");
+  r.sport = ReadPorts(f, "sport");
+  r.dport = ReadPorts(f, "dport");
+  return r;
+}
+
+nl::RuleFilter ReadRuleFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  return nl::RuleFilter{FamilyOrAny(f)};
+}
+
+Napi::Value WriteRule(Napi::Env env, const nl::Rule& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("family", FamilyNumber(r.family));
+  o.Set("priority", r.priority.value_or(0));
+  if (!r.from.empty()) {
+    o.Set("from", r.from.ToString());
+    o.Set("fromLen", r.from_len);
+  }
+  if (!r.to.empty()) {
+    o.Set("to", r.to.ToString());
+    o.Set("toLen", r.to_len);
+  }
+  if (!r.iif.empty()) o.Set("iif", r.iif);
+  if (!r.oif.empty()) o.Set("oif", r.oif);
+  if (r.fwmark) o.Set("fwmark", *r.fwmark);
+  if (r.fwmask) o.Set("fwmask", *r.fwmask);
+  o.Set("table", r.table);
+  o.Set("action", r.action);
+  if (r.ip_proto) o.Set("ipProto", *r.ip_proto);
+  auto ports = [&](const char* key, const std::optional<nl::Rule::PortRange>& p) {
+    if (!p) return;
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, p->start);
+    a.Set(1u, p->end);
+    o.Set(key, a);
+  };
+  ports("sport", r.sport);
+  ports("dport", r.dport);
+  return o;
+}
+
 Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("index", link.index);

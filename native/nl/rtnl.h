@@ -148,6 +148,41 @@ std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolve
                                         Error* error);  // filtered in the kernel (strict checks)
 bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out);
 
+// ---- Policy routing rules -------------------------------------------------------------------
+
+// A rule as `ip rule` has it: one struct for what is added, deleted (unset fields match any
+// rule) and listed.
+struct Rule {
+  uint8_t family = 0;
+  std::optional<uint32_t> priority;  // listed: absent for priority 0 (the kernel sends none)
+  IpAddress from;                    // FRA_SRC / src_len
+  uint8_t from_len = 0;
+  IpAddress to;  // FRA_DST / dst_len
+  uint8_t to_len = 0;
+  std::string iif;  // names: a rule may name an interface that does not exist (yet)
+  std::string oif;
+  std::optional<uint32_t> fwmark;
+  std::optional<uint32_t> fwmask;
+  uint32_t table = 0;  // 0: none given (an add of a lookup rule uses main, as iproute2)
+  uint8_t action = 0;  // FR_ACT_*; 0: an add looks up `table`, a delete matches any action
+  std::optional<uint8_t> ip_proto;
+  struct PortRange {
+    uint16_t start = 0;
+    uint16_t end = 0;
+  };
+  std::optional<PortRange> sport;
+  std::optional<PortRange> dport;
+};
+
+struct RuleFilter {
+  uint8_t family = 0;  // AF_UNSPEC: both
+};
+
+std::vector<uint8_t> BuildAddRule(const Rule& rule, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteRule(const Rule& rule, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDumpRules(const RuleFilter& filter, LinkResolver& resolver, Error* error);
+bool ParseRule(const nlmsghdr* nlh, LinkResolver& resolver, Rule* out);
+
 // ---- Routes ---------------------------------------------------------------------------------
 
 // One name per concept from TS to the wire: `via` is RTA_GATEWAY, `src` the preferred source

@@ -105,6 +105,17 @@ void DecodeOne(const nlmsghdr* nlh) {
     Consume(neighbor.dev_name);
     sink = sink + neighbor.state + neighbor.flags + neighbor.dev;
   }
+  nl::Rule rule;
+  if (nl::ParseRule(nlh, resolver, &rule)) {
+    Consume(rule.from);
+    Consume(rule.to);
+    Consume(rule.iif);
+    Consume(rule.oif);
+    sink = sink + rule.priority.value_or(0) + rule.table + rule.action + rule.fwmark.value_or(0) +
+           rule.fwmask.value_or(0) + rule.ip_proto.value_or(0) + rule.from_len + rule.to_len;
+    if (rule.sport) sink = sink + rule.sport->start + rule.sport->end;
+    if (rule.dport) sink = sink + rule.dport->start + rule.dport->end;
+  }
   nl::ConntrackEntry ct;
   if (nl::ParseConntrack(nlh, resolver, &ct)) {
     for (const nl::CtTuple* t : {&ct.original, &ct.reply}) {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fuzzer/FuzzedDataProvider.h>
+#include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
@@ -674,12 +675,70 @@ void Conntrack(FuzzedDataProvider& in) {
   CHECK(info.tcp_state == spec.tcp_state);
 }
 
+void Rule(FuzzedDataProvider& in) {
+  FakeResolver resolver;
+  nl::Rule spec;
+  spec.family = Family(in, false);
+  spec.priority = Maybe<uint32_t>(in);
+  if (in.ConsumeBool()) {
+    spec.from = Ip(in, spec.family);
+    spec.from_len = in.ConsumeIntegral<uint8_t>();
+  }
+  if (in.ConsumeBool()) {
+    spec.to = Ip(in, spec.family);
+    spec.to_len = in.ConsumeIntegral<uint8_t>();
+  }
+  spec.iif = in.ConsumeRandomLengthString(20);
+  spec.oif = in.ConsumeRandomLengthString(20);
+  spec.fwmark = Maybe<uint32_t>(in);
+  spec.fwmask = Maybe<uint32_t>(in);
+  spec.table = in.ConsumeIntegral<uint32_t>();
+  spec.action = in.ConsumeIntegral<uint8_t>();
+  spec.ip_proto = Maybe<uint8_t>(in);
+  if (in.ConsumeBool())
+    spec.sport =
+        nl::Rule::PortRange{in.ConsumeIntegral<uint16_t>(), in.ConsumeIntegral<uint16_t>()};
+  if (in.ConsumeBool())
+    spec.dport =
+        nl::Rule::PortRange{in.ConsumeIntegral<uint16_t>(), in.ConsumeIntegral<uint16_t>()};
+  const bool add = in.ConsumeBool();
+  nl::Error error;
+  std::vector<uint8_t> m =
+      add ? nl::BuildAddRule(spec, resolver, &error) : nl::BuildDeleteRule(spec, resolver, &error);
+  if (!Built(m, error, false)) return;
+  CHECK(First(m)->nlmsg_type == (add ? RTM_NEWRULE : RTM_DELRULE));
+  nl::Rule info;
+  CHECK(nl::ParseRule(First(m), resolver, &info));
+  CHECK(info.family == spec.family);
+  CHECK(info.priority == spec.priority);
+  CHECK(SameIp(info.from, spec.from));
+  CHECK(SameIp(info.to, spec.to));
+  CHECK(info.from_len == (spec.from.empty() ? 0 : spec.from_len));
+  CHECK(info.to_len == (spec.to.empty() ? 0 : spec.to_len));
+  // Names are NUL-terminated on the wire: they end at the first NUL.
+  CHECK(info.iif == spec.iif.substr(0, spec.iif.find('\0')));
+  CHECK(info.oif == spec.oif.substr(0, spec.oif.find('\0')));
+  CHECK(info.fwmark == spec.fwmark);
+  CHECK(info.fwmask == spec.fwmask);
+  CHECK(info.ip_proto == spec.ip_proto);
+  CHECK(info.sport.has_value() == spec.sport.has_value());
+  if (spec.sport)
+    CHECK(info.sport->start == spec.sport->start && info.sport->end == spec.sport->end);
+  CHECK(info.dport.has_value() == spec.dport.has_value());
+  if (spec.dport)
+    CHECK(info.dport->start == spec.dport->start && info.dport->end == spec.dport->end);
+  const uint8_t action = spec.action != 0 ? spec.action : add ? FR_ACT_TO_TBL : FR_ACT_UNSPEC;
+  CHECK(info.action == action);
+  const bool main_by_default = add && spec.table == 0 && action == FR_ACT_TO_TBL;
+  CHECK(info.table == (main_by_default ? uint32_t{RT_TABLE_MAIN} : spec.table));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   FuzzedDataProvider in(data + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       RawBuilder(in);
       break;
@@ -697,6 +756,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 5:
       Conntrack(in);
+      break;
+    case 6:
+      Rule(in);
       break;
   }
   return 0;

@@ -29,6 +29,10 @@ export const IFF_UP = 0x1;
 export const IFF_LOWER_UP = 0x10000; // carrier
 export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
+// ICMPV6_ROUTER_PREF_* (RTA_PREF): an IPv6 route's preference, as in router advertisements.
+export const routePreferences: Record<string, number> = { medium: 0, high: 1, low: 3 };
+// RTAX_MTU, RTAX_ADVMSS: the metrics a route may lock (`mtu lock N`), as bits of RTAX_LOCK.
+export const lockableMetrics = { mtu: 2, advmss: 8 } as const;
 export const NTF_SELF = 0x2;
 export const NTF_MASTER = 0x4;
 export const NTF_PROXY = 0x8;

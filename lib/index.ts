@@ -11,7 +11,7 @@ export type { InterfaceRef, Address, AddressOptions, LinkState, MoveOptions, Sta
 export { Watcher, MAX_QUEUED_EVENTS } from './events.js';
 export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } from './events.js';
 export { Route } from './route.js';
-export type { RouteSpec, ScopeName } from './route.js';
+export type { RouteNexthop, RouteSpec, ScopeName } from './route.js';
 export type { PortRange, Rule, RuleAction, RuleSpec } from './rule.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
 export type { Family } from './validate.js';

@@ -38,6 +38,10 @@ export interface NativeRoute {
   nexthopId?: number;
   /** RTA_MULTIPATH: an ECMP route's nexthops. */
   nexthops?: Array<{ via?: string; dev?: string; weight: number; flags: number }>;
+  /** RTA_METRICS: path MTU, advertised MSS, and the 1 << RTAX_* bits of the locked ones. */
+  mtu?: number; advmss?: number; lock?: number;
+  /** RTA_PREF (IPv6): ICMPV6_ROUTER_PREF_*. */
+  pref?: number;
 }
 
 export interface NativeNeighbor {

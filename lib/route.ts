@@ -1,4 +1,4 @@
-import { protocols, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
+import { lockableMetrics, protocols, routePreferences, routeTypes, RTN_UNICAST, RTNH_F_ONLINK, scopes, tables } from './constants.js';
 import type { InterfaceRef } from './interface.js';
 import type { LinkRef, NativeRoute, NativeRouteRecord } from './native.js';
 import { linkRef, send } from './request.js';
@@ -27,8 +27,26 @@ export interface RouteSpec {
   from?: string;
   /** Through a nexthop object (`ip route add DST nhid ID`), instead of via and dev. */
   nexthopId?: number;
+  /** An ECMP route (`ip route add DST nexthop via A dev D weight W nexthop ...`), instead of via and dev. */
+  nexthops?: RouteNexthop[];
+  /** The path MTU (`mtu N`). */
+  mtu?: number;
+  /** The MSS advertised to peers (`advmss N`). */
+  advmss?: number;
+  /** Metrics the kernel must not change, such as through path MTU discovery (`mtu lock N`). */
+  lock?: Array<'mtu' | 'advmss'>;
+  /** IPv6: the route's preference (`pref low|medium|high`). */
+  pref?: 'low' | 'medium' | 'high';
   /** Needed only for dst 'default' without via or src: which default route. */
   family?: Family;
+}
+
+/** One path of an ECMP route: a gateway, a device or both; weight 1-256 (1 unless told). */
+export interface RouteNexthop {
+  via?: string;
+  dev?: InterfaceRef;
+  weight?: number;
+  onLink?: boolean;
 }
 
 /** A route as the kernel reports it. Plain data, plus delete(). */
@@ -50,6 +68,12 @@ export class Route {
   readonly nexthops?: ReadonlyArray<{ via?: string; dev?: string; weight: number; onLink: boolean }>;
   readonly type: string;
   readonly onLink: boolean;
+  readonly mtu?: number;
+  readonly advmss?: number;
+  /** The locked metrics, when any. */
+  readonly lock?: ReadonlyArray<'mtu' | 'advmss'>;
+  /** IPv6 routes: 'medium' unless set. */
+  readonly pref?: string;
   readonly #sandbox: Sandbox;
   readonly #devIndex: number | undefined;
 
@@ -74,6 +98,10 @@ export class Route {
     }
     this.type = nameOf(r.type, routeTypes);
     this.onLink = (r.flags & RTNH_F_ONLINK) !== 0;
+    if (r.mtu !== undefined) this.mtu = r.mtu;
+    if (r.advmss !== undefined) this.advmss = r.advmss;
+    if (r.lock) this.lock = (['mtu', 'advmss'] as const).filter((m) => (r.lock! & (1 << lockableMetrics[m])) !== 0);
+    if (r.pref !== undefined) this.pref = nameOf(r.pref, routePreferences);
   }
 
   /** Like `ip route del` with this route's dst, via, dev, table and metric. */
@@ -110,14 +138,19 @@ function splitFrom(from: string): { from: string; fromLength: number } {
 }
 
 /** iproute2's words for a route, for error messages: '198.51.100.0/24 via 192.0.2.1 dev eth0'. */
-export function describeRoute(r: { dst: string; from?: string | undefined; nexthopId?: number | undefined; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown }): string {
-  const dev = typeof r.dev === 'object' && r.dev !== null ? (r.dev as { name: string }).name : r.dev;
+export function describeRoute(r: {
+  dst: string; from?: string | undefined; nexthopId?: number | undefined; via?: string | undefined; dev?: unknown; table?: unknown; metric?: unknown;
+  nexthops?: ReadonlyArray<{ via?: string | undefined; dev?: unknown }> | undefined;
+}): string {
+  const name = (dev: unknown) => (typeof dev === 'object' && dev !== null ? (dev as { name: string }).name : dev);
+  const dev = name(r.dev);
   return [
     r.dst,
     r.from !== undefined && `from ${r.from}`,
     r.nexthopId !== undefined && `nhid ${String(r.nexthopId)}`,
     r.via !== undefined && `via ${r.via}`,
     dev !== undefined && `dev ${String(dev)}`,
+    ...(Array.isArray(r.nexthops) ? r.nexthops : []).map((h) => ['nexthop', h.via !== undefined && `via ${h.via}`, h.dev !== undefined && `dev ${String(name(h.dev))}`].filter(Boolean).join(' ')),
     r.table !== undefined && `table ${String(r.table)}`,
     r.metric !== undefined && `metric ${String(r.metric)}`,
   ].filter(Boolean).join(' ');
@@ -127,7 +160,8 @@ export function describeRoute(r: { dst: string; from?: string | undefined; nexth
 export interface RouteFields {
   family: Family; dst?: string; dstLength?: number; via?: string; dev?: LinkRef; scope?: number;
   onLink?: boolean; table?: number; metric?: number; src?: string; from?: string; fromLength?: number; protocol?: number; type?: number;
-  nexthopId?: number;
+  nexthopId?: number; mtu?: number; advmss?: number; lock?: number; pref?: number;
+  nexthops?: Array<{ via?: string; dev?: LinkRef; weight: number; onLink: boolean }>;
 }
 
 const RT_TABLE_MAIN = 254;
@@ -187,19 +221,59 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
   if (spec.protocol !== undefined) out.protocol = named(spec.protocol, protocols, 'protocol');
   if (spec.type !== undefined) out.type = named(spec.type, routeTypes, 'type', 255, 1); // 0 is RTN_UNSPEC
   if (spec.nexthopId !== undefined) out.nexthopId = requireInteger(spec.nexthopId, 'nexthopId', 1, 0xffffffff);
+  if (spec.mtu !== undefined) out.mtu = requireInteger(spec.mtu, 'mtu', 1, 0xffffffff);
+  if (spec.advmss !== undefined) out.advmss = requireInteger(spec.advmss, 'advmss', 1, 0xffffffff);
+  if (spec.lock !== undefined) {
+    if (!Array.isArray(spec.lock)) throw new TypeError("lock must be an array of 'mtu' and 'advmss'");
+    out.lock = 0;
+    for (const metric of spec.lock) {
+      if (metric !== 'mtu' && metric !== 'advmss') throw new RangeError(`lock: '${String(metric)}' is not 'mtu' or 'advmss'`);
+      if (out[metric] === undefined) throw new RangeError(`lock: '${metric}' needs a value to lock`);
+      out.lock |= 1 << lockableMetrics[metric];
+    }
+  }
+  if (spec.pref !== undefined) {
+    if (out.family !== 6) throw new RangeError('pref: route preferences are IPv6 only');
+    out.pref = named(spec.pref, routePreferences, 'pref');
+  }
+  if (spec.nexthops !== undefined) out.nexthops = nexthopFields(sandbox, spec, out as RouteFields);
   if (!forDelete) {
     if (out.table === 0) throw new RangeError('table 0 is not a routing table');
     out.table ??= RT_TABLE_MAIN;
     out.protocol ??= RTPROT_BOOT;
     out.type ??= RTN_UNICAST;
-    out.scope ??= defaultScope(out.type, out.via);
+    out.scope ??= defaultScope(out.type, out.via ?? out.nexthops?.find((h) => h.via !== undefined)?.via);
   }
   return out as RouteFields;
 }
 
-// A route record as native/binding/convert.cc (ReadRouteRecord) reads it, little-endian.
-const RECORD_BYTES = 104;
-const DEV_NAME = 20;
+const MAX_NEXTHOPS = 64;
+
+function nexthopFields(sandbox: Sandbox, spec: RouteSpec, out: RouteFields): NonNullable<RouteFields['nexthops']> {
+  const hops = spec.nexthops;
+  if (!Array.isArray(hops) || hops.length === 0) throw new TypeError('nexthops must be a non-empty array');
+  if (hops.length > MAX_NEXTHOPS) throw new RangeError(`nexthops: at most ${MAX_NEXTHOPS}, got ${hops.length}`);
+  if (out.via !== undefined || out.dev !== undefined || out.nexthopId !== undefined) {
+    throw new RangeError('a route with nexthops takes no via, dev or nexthopId of its own: they go in each nexthop');
+  }
+  return hops.map((hop, i) => {
+    const what = `nexthops[${i}]`;
+    if (typeof hop !== 'object' || hop === null) throw new TypeError(`${what} must be an object`);
+    if (hop.via === undefined && hop.dev === undefined) throw new TypeError(`${what} needs a via, a dev or both`);
+    const h: NonNullable<RouteFields['nexthops']>[number] = {
+      weight: hop.weight === undefined ? 1 : requireInteger(hop.weight, `${what}.weight`, 1, 256),
+      onLink: hop.onLink === true,
+    };
+    if (hop.via !== undefined) h.via = ipAddress(hop.via, `${what}.via`, out.family).address;
+    if (hop.dev !== undefined) h.dev = linkRef(sandbox, hop.dev, `${what}.dev`);
+    return h;
+  });
+}
+
+// A route record as native/binding/convert.cc (ReadRouteRecord) reads it, little-endian: 116
+// bytes, then NEXTHOP_BYTES per multipath nexthop.
+const RECORD_BYTES = 116;
+const NEXTHOP_BYTES = 40;
 const ADDRESSES = [['dst', 36, 1], ['via', 52, 2], ['src', 68, 4], ['from', 84, 8]] as const;
 
 // Records are cut from a slab, never reused: one allocation per 256 routes, none per route.
@@ -217,12 +291,13 @@ const utf8 = new TextEncoder();
 
 /** Packs checked fields into the record the binding reads (no property lookups, no text). */
 export function routeRecord(f: RouteFields): NativeRouteRecord {
-  if (slabUsed + RECORD_BYTES > slab.byteLength) {
-    slab = new ArrayBuffer(RECORD_BYTES * 256);
+  const bytes = RECORD_BYTES + (f.nexthops?.length ?? 0) * NEXTHOP_BYTES;
+  if (slabUsed + bytes > slab.byteLength) {
+    slab = new ArrayBuffer(Math.max(RECORD_BYTES * 256, bytes));
     slabUsed = 0;
   }
-  const r = new Uint8Array(slab, slabUsed, RECORD_BYTES);
-  slabUsed += RECORD_BYTES;
+  const r = new Uint8Array(slab, slabUsed, bytes);
+  slabUsed += bytes;
   r[0] = f.family;
   r[1] = f.dstLength ?? 0;
   r[2] = f.fromLength ?? 0;
@@ -241,12 +316,32 @@ export function routeRecord(f: RouteFields): NativeRouteRecord {
     present |= 128;
   }
   r[3] = present;
-  r[7] = (f.onLink === true ? 1 : 0) | (f.nexthopId !== undefined ? 2 : 0);
+  r[7] = (f.onLink === true ? 1 : 0) | (f.nexthopId !== undefined ? 2 : 0) | (f.mtu !== undefined ? 4 : 0)
+    | (f.advmss !== undefined ? 8 : 0) | (f.pref !== undefined ? 16 : 0)
+    | ((f.lock ?? 0) & (1 << lockableMetrics.mtu) ? 32 : 0) | ((f.lock ?? 0) & (1 << lockableMetrics.advmss) ? 64 : 0);
   if (f.nexthopId !== undefined) putU32(r, 100, f.nexthopId);
   putU32(r, 8, f.table ?? 0);
-  if (typeof f.dev === 'number') putU32(r, 16, f.dev);
-  else if (f.dev !== undefined) utf8.encodeInto(f.dev, r.subarray(DEV_NAME, DEV_NAME + 15)); // checked: at most 15 bytes
+  putDev(r, 16, f.dev);
+  if (f.mtu !== undefined) putU32(r, 104, f.mtu);
+  if (f.advmss !== undefined) putU32(r, 108, f.advmss);
+  if (f.pref !== undefined) r[112] = f.pref;
+  if (f.nexthops !== undefined) {
+    r[113] = f.nexthops.length;
+    f.nexthops.forEach((h, i) => {
+      const at = RECORD_BYTES + i * NEXTHOP_BYTES;
+      if (h.via !== undefined) parseIp(h.via, r, at);
+      putDev(r, at + 16, h.dev);
+      r[at + 36] = h.weight - 1;
+      r[at + 37] = (h.onLink ? 1 : 0) | (h.via !== undefined ? 2 : 0);
+    });
+  }
   return r;
+}
+
+/** A device at `at`: its index (u32), then its name (16 bytes), one of them set. */
+function putDev(r: Uint8Array, at: number, dev: LinkRef | undefined): void {
+  if (typeof dev === 'number') putU32(r, at, dev);
+  else if (dev !== undefined) utf8.encodeInto(dev, r.subarray(at + 4, at + 4 + 15)); // checked: at most 15 bytes
 }
 
 /**
@@ -272,5 +367,9 @@ export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: { name
   if (f.from !== undefined && f.fromLength !== undefined) route.from = `${formatIp(r, 84, f.family)}/${f.fromLength}`;
   if (dev !== undefined) route.dev = dev.name;
   if (dev?.index !== undefined) route.devIndex = dev.index;
+  if (f.mtu !== undefined) route.mtu = f.mtu;
+  if (f.advmss !== undefined) route.advmss = f.advmss;
+  if (f.lock) route.lock = f.lock;
+  if (v6) route.pref = f.pref ?? routePreferences.medium!;
   return route;
 }

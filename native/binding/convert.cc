@@ -221,12 +221,19 @@ nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
   // Little-endian, the layout lib/route.ts writes: family (4 or 6), dst length, from length,
   // bits of the fields present (1 dst, 2 via, 4 src, 8 from, 16 scope, 32 protocol, 64 type,
   // 128 metric); scope, protocol, type, flags (1 on-link, 2 nexthop id); table, metric, dev
-  // index (u32); dev name (16 bytes, NUL-padded); dst, via, src, from (16 bytes each); nexthop id.
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-      value.As<Napi::Uint8Array>().ElementLength() != kRouteRecordBytes) {
+  // index (u32); dev name (16 bytes, NUL-padded); dst, via, src, from (16 bytes each); nexthop
+  // id, mtu, advmss (u32); pref; the number of nexthops. Flags also: 4 mtu, 8 advmss, 16 pref,
+  // 32 mtu locked, 64 advmss locked. Then per nexthop: via (16 bytes), dev index, dev name,
+  // weight - 1, flags (1 on-link, 2 via present).
+  const size_t length =
+      value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array
+          ? value.As<Napi::Uint8Array>().ElementLength()
+          : 0;
+  const uint8_t* in = length != 0 ? value.As<Napi::Uint8Array>().Data() : nullptr;
+  if (length < kRouteRecordBytes || in[113] > kMaxRouteNexthops ||
+      length != kRouteRecordBytes + in[113] * kRouteNexthopBytes) {
     ThrowType(value.Env(), "expected a route record");
   }
-  const uint8_t* in = value.As<Napi::Uint8Array>().Data();
   if (in[0] != 4 && in[0] != 6) throw Napi::RangeError::New(value.Env(), "family must be 4 or 6");
   const uint8_t present = in[3];
   nl::RouteSpec spec;
@@ -258,10 +265,32 @@ nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&) {
   spec.table = u32(8);
   if (present & 128) spec.metric = u32(12);
   if (in[7] & 2) spec.nexthop_id = u32(100);
-  if (u32(16) > INT32_MAX) throw Napi::RangeError::New(value.Env(), "interface index out of range");
-  spec.dev.index = static_cast<int32_t>(u32(16));
-  const char* name = reinterpret_cast<const char*>(in + 20);
-  if (name[0] != 0) spec.dev.name = IfName(value.Env(), std::string(name, strnlen(name, IFNAMSIZ)));
+  auto dev = [&](size_t at) {
+    nl::LinkRef ref;
+    if (u32(at) > INT32_MAX)
+      throw Napi::RangeError::New(value.Env(), "interface index out of range");
+    ref.index = static_cast<int32_t>(u32(at));
+    const char* name = reinterpret_cast<const char*>(in + at + 4);
+    if (name[0] != 0) ref.name = IfName(value.Env(), std::string(name, strnlen(name, IFNAMSIZ)));
+    return ref;
+  };
+  spec.dev = dev(16);
+  if (in[7] & 4) spec.mtu = u32(104);
+  if (in[7] & 8) spec.advmss = u32(108);
+  if (in[7] & 16) spec.pref = in[112];
+  spec.lock = ((in[7] & 32) ? 1u << RTAX_MTU : 0) | ((in[7] & 64) ? 1u << RTAX_ADVMSS : 0);
+  for (size_t i = 0; i < in[113]; i++) {
+    const size_t at = kRouteRecordBytes + i * kRouteNexthopBytes;
+    nl::RouteSpec::Nexthop hop;
+    if (in[at + 37] & 2) {
+      hop.via.family = spec.family;
+      memcpy(hop.via.bytes, in + at, hop.via.size());
+    }
+    hop.dev = dev(at + 16);
+    hop.weight = static_cast<uint16_t>(in[at + 36] + 1);
+    hop.on_link = (in[at + 37] & 1) != 0;
+    spec.nexthops.push_back(std::move(hop));
+  }
   return spec;
 }
 
@@ -436,6 +465,10 @@ Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& r) {
   o.Set("type", r.type);
   o.Set("flags", r.flags);
   if (r.nexthop_id != 0) o.Set("nexthopId", r.nexthop_id);
+  if (r.mtu != 0) o.Set("mtu", r.mtu);
+  if (r.advmss != 0) o.Set("advmss", r.advmss);
+  if (r.lock != 0) o.Set("lock", r.lock);
+  if (r.pref) o.Set("pref", *r.pref);
   if (!r.nexthops.empty()) {
     Napi::Array hops = Napi::Array::New(env, r.nexthops.size());
     for (uint32_t i = 0; i < r.nexthops.size(); i++) {

@@ -37,7 +37,9 @@ nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds&);
 nl::AddressFilter ReadAddressFilter(Napi::Value value, BorrowedFds&);
 // A route spec as a fixed-size binary record (layout in convert.cc), packed by lib/route.ts: a
 // route add is read without property lookups or address text.
-constexpr size_t kRouteRecordBytes = 104;
+constexpr size_t kRouteRecordBytes = 116;  // then kRouteNexthopBytes per multipath nexthop
+constexpr size_t kRouteNexthopBytes = 40;
+constexpr size_t kMaxRouteNexthops = 64;
 nl::RouteSpec ReadRouteRecord(Napi::Value value, BorrowedFds&);
 nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&);
 nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds&);

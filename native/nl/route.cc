@@ -79,6 +79,32 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
   if (spec.nexthop_id != 0) b.PutU32(RTA_NH_ID, spec.nexthop_id);
   if (spec.metric) b.PutU32(RTA_PRIORITY, *spec.metric);
   if (!spec.src.empty()) b.PutAddress(RTA_PREFSRC, spec.src);
+  if (spec.pref) b.PutU8(RTA_PREF, *spec.pref);
+  if (spec.mtu != 0 || spec.advmss != 0 || spec.lock != 0) {
+    nlattr* metrics = b.NestStart(RTA_METRICS);
+    if (spec.mtu != 0) b.PutU32(RTAX_MTU, spec.mtu);  // in iproute2's order
+    if (spec.advmss != 0) b.PutU32(RTAX_ADVMSS, spec.advmss);
+    if (spec.lock != 0) b.PutU32(RTAX_LOCK, spec.lock);
+    b.NestEnd(metrics);
+  }
+  if (!spec.nexthops.empty()) {
+    // A list of rtnexthop headers, each followed by its gateway; the nest has no attribute
+    // structure of its own, so the headers are written raw inside it.
+    nlattr* multipath = b.NestStart(RTA_MULTIPATH);
+    for (const RouteSpec::Nexthop& hop : spec.nexthops) {
+      rtnexthop rtnh{};
+      if (!hop.dev.empty() && (rtnh.rtnh_ifindex = resolver.IndexOf(hop.dev, error)) == 0)
+        return {};
+      rtnh.rtnh_hops = static_cast<uint8_t>(hop.weight - 1);
+      rtnh.rtnh_flags = hop.on_link ? RTNH_F_ONLINK : 0;
+      rtnh.rtnh_len = static_cast<uint16_t>(
+          RTNH_ALIGN(sizeof rtnh) +
+          (hop.via.empty() ? 0 : MNL_ATTR_HDRLEN + MNL_ALIGN(hop.via.size())));
+      b.PutRaw(&rtnh, sizeof rtnh);
+      if (!hop.via.empty()) b.PutAddress(RTA_GATEWAY, hop.via);
+    }
+    b.NestEnd(multipath);
+  }
   return b.Finish(error);
 }
 
@@ -134,6 +160,15 @@ bool ParseRoute(const nlmsghdr* nlh, LinkResolver& resolver, RouteInfo* out) {
   attrs.Address(RTA_GATEWAY, rtm->rtm_family, &out->via);
   attrs.Address(RTA_PREFSRC, rtm->rtm_family, &out->src);
   attrs.U32(RTA_NH_ID, &out->nexthop_id);
+  uint8_t pref;
+  if (attrs.U8(RTA_PREF, &pref)) out->pref = pref;
+  if (const nlattr* metrics_nest = attrs.get(RTA_METRICS)) {
+    AttributeTable metrics(RTAX_MAX);
+    metrics.ParseNested(metrics_nest);
+    metrics.U32(RTAX_MTU, &out->mtu);
+    metrics.U32(RTAX_ADVMSS, &out->advmss);
+    metrics.U32(RTAX_LOCK, &out->lock);
+  }
   uint32_t oif = 0;
   if (attrs.U32(RTA_OIF, &oif) && oif != 0) {
     out->dev = static_cast<int32_t>(oif);

@@ -203,6 +203,20 @@ struct RouteSpec {
   std::optional<uint8_t> protocol;
   std::optional<uint8_t> type;  // add: unicast unless set; delete: any unless set
   uint32_t nexthop_id = 0;      // RTA_NH_ID: a route through a nexthop object (`nhid N`)
+  // RTA_METRICS: the path MTU and advertised MSS (0: unset); `lock` holds 1 << RTAX_* of the
+  // metrics the kernel must not change (`mtu lock 1400`).
+  uint32_t mtu = 0;
+  uint32_t advmss = 0;
+  uint32_t lock = 0;
+  std::optional<uint8_t> pref;  // RTA_PREF, IPv6: ICMPV6_ROUTER_PREF_LOW/MEDIUM/HIGH
+  // RTA_MULTIPATH: an ECMP route (`nexthop via A dev D weight W nexthop ...`), instead of via/dev.
+  struct Nexthop {
+    IpAddress via;
+    LinkRef dev;
+    uint16_t weight = 1;  // 1-256
+    bool on_link = false;
+  };
+  std::vector<Nexthop> nexthops;
 };
 
 struct RouteFilter {
@@ -227,6 +241,10 @@ struct RouteInfo {
   uint8_t type = 0;
   uint32_t flags = 0;       // rtm_flags | RTNH_F_* of the nexthop
   uint32_t nexthop_id = 0;  // RTA_NH_ID
+  uint32_t mtu = 0;         // RTA_METRICS, as in RouteSpec
+  uint32_t advmss = 0;
+  uint32_t lock = 0;
+  std::optional<uint8_t> pref;
   // RTA_MULTIPATH: an ECMP route's nexthops (its via and dev are then in these).
   struct Nexthop {
     IpAddress via;

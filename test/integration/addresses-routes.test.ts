@@ -197,6 +197,47 @@ describe('routes', () => {
     expect(ip(host.name!, 'route', 'show', '198.18.60.0/24')).toEqual([]);
   });
 
+  it('adds ECMP routes (v4 and v6) that ip shows with their nexthops, and resolves to them as listed', async () => {
+    const v4 = await host.addRoute({ dst: '198.18.63.0/24', nexthops: [{ via: '192.0.2.2', dev: hostEnd, weight: 2 }, { via: '192.0.2.3', dev: 'veth-ar' }] });
+    const v6 = await host.addRoute({ dst: '2001:db8:63::/48', nexthops: [{ via: 'fe80::2', dev: 'veth-ar' }, { via: 'fe80::3', dev: hostEnd, weight: 5 }] });
+    expect(v4.nexthops).toEqual([{ via: '192.0.2.2', dev: 'veth-ar', weight: 2, onLink: false }, { via: '192.0.2.3', dev: 'veth-ar', weight: 1, onLink: false }]);
+    const listed = await host.routes({ table: 'all' });
+    expect({ ...v4 }).toEqual({ ...listed.find((r) => r.dst === '198.18.63.0/24') });
+    expect({ ...v6 }).toEqual({ ...listed.find((r) => r.dst === '2001:db8:63::/48') });
+    type Shown = Array<{ nexthops: Array<{ gateway: string; dev: string; weight: number }> }>;
+    const hops = (shown: Shown) => shown[0]?.nexthops.map((h) => [h.gateway, h.dev, h.weight]);
+    expect(hops(ip<Shown>(host.name!, 'route', 'show', '198.18.63.0/24'))).toEqual([['192.0.2.2', 'veth-ar', 2], ['192.0.2.3', 'veth-ar', 1]]);
+    expect(hops(ip<Shown>(host.name!, '-6', 'route', 'show', '2001:db8:63::/48'))).toEqual([['fe80::2', 'veth-ar', 1], ['fe80::3', 'veth-ar', 5]]);
+    // The kernel refuses a nexthop whose gateway it cannot reach, with its own words.
+    const unreachable = await host.addRoute({ dst: '198.18.64.0/24', nexthops: [{ via: '203.0.113.9', dev: hostEnd }] }).catch((e: unknown) => e);
+    expect(unreachable).toMatchObject({ code: 'ENETUNREACH', operation: 'addRoute', target: '198.18.64.0/24 nexthop via 203.0.113.9 dev veth-ar' });
+    expect((unreachable as NetsandboxError).extack).toMatch(/gateway/i);
+    await v4.delete();
+    await v6.delete();
+    expect(ip(host.name!, 'route', 'show', '198.18.63.0/24')).toEqual([]);
+    expect(ip(host.name!, '-6', 'route', 'show', '2001:db8:63::/48')).toEqual([]);
+  });
+
+  it('adds routes with mtu, advmss, locks and an IPv6 preference as ip shows them, and reads those ip made', async () => {
+    const v4 = await host.addRoute({ dst: '198.18.65.0/24', dev: hostEnd, mtu: 1400, advmss: 1360, lock: ['mtu'] });
+    const v6 = await host.addRoute({ dst: '2001:db8:65::/48', dev: hostEnd, mtu: 1300, pref: 'high' });
+    expect(v4).toMatchObject({ mtu: 1400, advmss: 1360, lock: ['mtu'] });
+    expect(v6).toMatchObject({ mtu: 1300, pref: 'high' });
+    const listed = await host.routes({ table: 'all' });
+    expect({ ...v4 }).toEqual({ ...listed.find((r) => r.dst === '198.18.65.0/24') });
+    expect({ ...v6 }).toEqual({ ...listed.find((r) => r.dst === '2001:db8:65::/48') });
+    expect(ipRaw(host.name!, 'route', 'show', '198.18.65.0/24')).toContain('mtu lock 1400 advmss 1360');
+    expect(ipRaw(host.name!, '-6', 'route', 'show', '2001:db8:65::/48')).toMatch(/mtu 1300 pref high/);
+    ipRaw(host.name!, 'route', 'add', '198.18.66.0/24', 'dev', 'veth-ar', 'mtu', '1280', 'advmss', 'lock', '1200');
+    ipRaw(host.name!, '-6', 'route', 'add', '2001:db8:66::/48', 'dev', 'veth-ar', 'pref', 'low');
+    const made = await host.routes({ table: 'all' });
+    expect(made.find((r) => r.dst === '198.18.66.0/24')).toMatchObject({ mtu: 1280, advmss: 1200, lock: ['advmss'] });
+    expect(made.find((r) => r.dst === '2001:db8:66::/48')).toMatchObject({ pref: 'low' });
+    expect(made.find((r) => r.dst === '2001:db8:66::/48')?.mtu).toBeUndefined();
+    for (const dst of ['198.18.65.0/24', '2001:db8:65::/48', '198.18.66.0/24', '2001:db8:66::/48']) await made.find((r) => r.dst === dst)!.delete();
+    expect((await host.routes({ table: 'all' })).filter((r) => r.dst.includes(':65::') || r.dst.includes(':66::') || r.dst.startsWith('198.18.6'))).toEqual([]);
+  });
+
   it('adds, lists and deletes routes through a nexthop object (nhid)', async () => {
     ipRaw(host.name!, 'nexthop', 'add', 'id', '71', 'via', '192.0.2.2', 'dev', 'veth-ar');
     ipRaw(host.name!, 'route', 'add', '198.18.61.0/24', 'nhid', '71');

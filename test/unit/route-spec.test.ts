@@ -12,8 +12,11 @@ import type { Sandbox } from '../../lib/sandbox.js';
 const sandbox = { name: 'unit', path: '/run/netns/unit' } as Sandbox;
 registerSandbox(sandbox, {} as NativeSandboxHandle);
 const mineIndex = { sandbox, index: 3, name: 'br0' } as never;
+const ifaceAt = (index: number) => ({ sandbox, index, name: `if${index}` }) as never;
 const other = { name: 'other', path: '/run/netns/other' } as Sandbox;
 registerSandbox(other, {} as NativeSandboxHandle);
+
+const hex = (...parts: string[]) => parts.join('').replace(/\s+/g, '');
 
 describe('route specs', () => {
   it('resolves names to numbers; an add gets iproute2\'s defaults, a delete only what was given', () => {
@@ -36,10 +39,45 @@ describe('route specs', () => {
 
   it('packs the fields into the record the binding reads back the same', () => {
     const record = routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: 'br0', metric: 7, table: 100, src: '2001:db8::2' }));
-    expect(record.length).toBe(104);
+    expect(record.length).toBe(116);
     const [route] = binding.codec.decode(binding.codec.encode('replaceRoute', routeRecord(routeFields(sandbox, { dst: '2001:db8:7::/48', via: 'fe80::1', dev: mineIndex, metric: 7, table: 100, src: '2001:db8::2' }))));
     expect(route).toMatchObject({ family: 6, dst: '2001:db8:7::/48', via: 'fe80::1', src: '2001:db8::2', metric: 7, table: 100, devIndex: 3, protocol: 3, type: 1 });
     expect(Buffer.from(record.buffer, record.byteOffset + 20, 4).toString('latin1')).toBe('br0\0');
+  });
+
+  it('packs nexthops, metrics and pref, and the binding encodes them as iproute2 does', () => {
+    const record = routeRecord(routeFields(sandbox, {
+      dst: '2001:db8:9::/48', nexthops: [{ via: 'fe80::1', dev: ifaceAt(2), weight: 3 }, { via: 'fe80::2', dev: 'br0', onLink: true }],
+      mtu: 1400, advmss: 1360, lock: ['mtu'], pref: 'high',
+    }));
+    expect(record.length).toBe(116 + 2 * 40);
+    const bytes = binding.codec.encode('addRoute', routeRecord(routeFields(sandbox, {
+      dst: '2001:db8:9::/48', nexthops: [{ via: 'fe80::1', dev: ifaceAt(2), weight: 3 }, { via: 'fe80::2', dev: ifaceAt(3), onLink: true }],
+      mtu: 1400, advmss: 1360, lock: ['mtu'], pref: 'high',
+    })));
+    // RTA_METRICS { RTAX_MTU 1400, RTAX_ADVMSS 1360, RTAX_LOCK 1 << RTAX_MTU }, as iproute2 sends
+    // `mtu lock 1400 advmss 1360` (strace), here with NLA_F_NESTED.
+    expect(bytes.includes(Buffer.from(hex('1c00 0880 0800 0200 78050000 0800 0800 50050000 0800 0100 04000000'), 'hex'))).toBe(true);
+    expect(bytes.includes(Buffer.from(hex('0500 1400 01000000'), 'hex'))).toBe(true); // RTA_PREF high
+    // RTA_MULTIPATH: rtnexthop { len 28, flags, hops = weight - 1, ifindex } then RTA_GATEWAY.
+    expect(bytes.includes(Buffer.from(hex('1c00 00 02 02000000 1400 0500 fe800000000000000000000000000001'), 'hex'))).toBe(true);
+    expect(bytes.includes(Buffer.from(hex('1c00 04 00 03000000 1400 0500 fe800000000000000000000000000002'), 'hex'))).toBe(true);
+    expect(bytes.readUInt16LE(6) & 0x8).toBe(0x8); // no device of its own: the kernel echoes the route
+    const [route] = binding.codec.decode(bytes);
+    expect(route).toMatchObject({ mtu: 1400, advmss: 1360, lock: 4, pref: 1, nexthops: [
+      { via: 'fe80::1', weight: 3, flags: 0 }, { via: 'fe80::2', weight: 1, flags: 4 }] });
+  });
+
+  it('refuses nexthops with a via or dev of the route, bad weights, locks without a value, pref on IPv4', () => {
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', via: '192.0.2.1', nexthops: [{ via: '192.0.2.2' }] })).toThrow(/go in each nexthop/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [] })).toThrow(TypeError);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ weight: 2 }] })).toThrow(/needs a via, a dev or both/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ via: '192.0.2.2', weight: 257 }] })).toThrow(RangeError);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ via: '2001:db8::1' }] })).toThrow(/expected IPv4/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', lock: ['mtu'] })).toThrow(/needs a value/);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', mtu: 1400, lock: ['window' as never] })).toThrow(RangeError);
+    expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', pref: 'high' })).toThrow(/IPv6 only/);
+    expect(routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ via: '192.0.2.2' }, { dev: 'br0' }] }).scope).toBe(0); // global, as a gatewayed route
   });
 
   it('takes an Interface of the same sandbox by index, and refuses one of another', () => {

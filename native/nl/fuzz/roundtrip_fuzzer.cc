@@ -496,6 +496,20 @@ void Route(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.from = Ip(in, spec.family);
   spec.from_len = in.ConsumeIntegral<uint8_t>();
   if (in.ConsumeBool()) spec.nexthop_id = in.ConsumeIntegral<uint32_t>();
+  if (in.ConsumeBool()) spec.mtu = in.ConsumeIntegral<uint32_t>();
+  if (in.ConsumeBool()) spec.advmss = in.ConsumeIntegral<uint32_t>();
+  if (in.ConsumeBool()) spec.lock = in.ConsumeIntegral<uint32_t>();
+  if (in.ConsumeBool()) spec.pref = in.ConsumeIntegral<uint8_t>();
+  bool hop_unresolvable = false;
+  for (int i = in.ConsumeIntegralInRange<int>(0, 3); i > 0; i--) {
+    nl::RouteSpec::Nexthop hop;
+    if (in.ConsumeBool()) hop.via = Ip(in, spec.family);
+    if (in.ConsumeBool()) hop.dev = Ref(in);
+    hop.weight = in.ConsumeIntegralInRange<uint16_t>(1, 256);
+    hop.on_link = in.ConsumeBool();
+    hop_unresolvable = hop_unresolvable || (!hop.dev.empty() && !Resolvable(hop.dev));
+    spec.nexthops.push_back(hop);
+  }
   enum { kAdd, kReplace, kDelete, kGet };
   using Builder = std::vector<uint8_t> (*)(const nl::RouteSpec&, nl::LinkResolver&, nl::Error*);
   const Builder builders[] = {nl::BuildAddRoute, nl::BuildReplaceRoute, nl::BuildDeleteRoute,
@@ -504,7 +518,9 @@ void Route(FuzzedDataProvider& in) {
   const int op = in.ConsumeIntegralInRange<int>(0, 3);
   nl::Error error;
   std::vector<uint8_t> m = builders[op](spec, resolver, &error);
-  if (!Built(m, error, !spec.dev.empty() && !Resolvable(spec.dev))) return;
+  const bool unresolvable = (!spec.dev.empty() && !Resolvable(spec.dev)) ||
+                            (op != kGet && hop_unresolvable);  // a get sends no nexthops
+  if (!Built(m, error, unresolvable)) return;
   const uint16_t flags = First(m)->nlmsg_flags;
   CHECK(First(m)->nlmsg_type == types[op]);
   // Add and replace ask for an echo of the route the kernel made when it picks the device: none
@@ -538,6 +554,17 @@ void Route(FuzzedDataProvider& in) {
   CHECK(SameIp(info.from, spec.from));
   CHECK(info.from_len == (spec.from.empty() ? 0 : spec.from_len));
   CHECK(info.nexthop_id == spec.nexthop_id);
+  CHECK(info.mtu == spec.mtu && info.advmss == spec.advmss && info.lock == spec.lock);
+  CHECK(info.pref == spec.pref);
+  CHECK(info.nexthops.size() == spec.nexthops.size());
+  for (size_t i = 0; i < info.nexthops.size(); i++) {
+    const nl::RouteInfo::Nexthop& got = info.nexthops[i];
+    const nl::RouteSpec::Nexthop& want = spec.nexthops[i];
+    CHECK(SameIp(got.via, want.via));
+    CHECK(got.dev == (want.dev.empty() ? 0 : IndexFor(want.dev)));
+    CHECK(got.weight == want.weight);
+    CHECK(((got.flags & RTNH_F_ONLINK) != 0) == want.on_link);
+  }
   CHECK(((info.flags & RTNH_F_ONLINK) != 0) == spec.on_link);
   if (spec.type) {
     CHECK(info.type == *spec.type);

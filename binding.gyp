@@ -10,6 +10,7 @@
         "native/nl/route.cc",
         "native/nl/neighbor.cc",
         "native/nl/rule.cc",
+        "native/nl/nexthop.cc",
         "native/nl/conntrack.cc",
         "native/nl/events.cc",
         "native/ns/namespace.cc",

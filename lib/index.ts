@@ -13,6 +13,7 @@ export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } f
 export { Route } from './route.js';
 export type { RouteNexthop, RouteSpec, ScopeName } from './route.js';
 export type { PortRange, Rule, RuleAction, RuleSpec } from './rule.js';
+export type { Nexthop, NexthopSpec } from './nexthop.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
 export type { Family } from './validate.js';
 export { sysctlProfiles, SandboxSysctl, InterfaceSysctl } from './sysctl.js';

@@ -101,6 +101,17 @@ export interface NativeRule {
 }
 export interface NativeRuleFilter { family?: 4 | 6 }
 
+/** A nexthop object to add (or, by id, delete). */
+export interface NativeNexthopSpec {
+  id: number; family?: 4 | 6; via?: string; dev?: LinkRef; blackhole?: boolean; onLink?: boolean;
+  group?: Array<{ id: number; weight: number }>;
+}
+export interface NativeNexthop {
+  id: number; family?: 4 | 6; via?: string; dev?: string; devIndex?: number; blackhole: boolean; flags: number; protocol: number;
+  group?: Array<{ id: number; weight: number }>;
+}
+export interface NativeNexthopFilter { family?: 4 | 6 }
+
 // Conntrack (ctnetlink). Addresses are of the entry's family; numbers as the kernel has them.
 export interface NativeConntrackTuple {
   src: string; dst: string; srcPort?: number; dstPort?: number; icmpType?: number; icmpCode?: number; icmpId?: number;

@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeNexthop, NativeNexthopFilter, NativeNexthopSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -41,6 +41,12 @@ export interface NativeOperations {
   addRule: { spec: NativeRule; result: void };
   /** pipelined; NETLINK_ROUTE */
   deleteRule: { spec: NativeRule; result: void };
+  /** dump, alone on its socket; NETLINK_ROUTE */
+  nexthops: { spec: NativeNexthopFilter; result: Dump<NativeNexthop> };
+  /** pipelined; NETLINK_ROUTE */
+  addNexthop: { spec: NativeNexthopSpec; result: void };
+  /** pipelined; NETLINK_ROUTE */
+  deleteNexthop: { spec: NativeNexthopSpec; result: void };
   /** dump, alone on its socket; NETLINK_NETFILTER */
   conntrack: { spec: NativeConntrackFilter; result: Dump<NativeConntrackRecords> };
   /** pipelined; NETLINK_NETFILTER */
@@ -74,9 +80,12 @@ export const operationIndex: { readonly [K in keyof NativeOperations]: number } 
   rules: 16,
   addRule: 17,
   deleteRule: 18,
-  conntrack: 19,
-  createConntrack: 20,
-  deleteConntrack: 21,
-  flushConntrack: 22,
-  countConntrack: 23,
+  nexthops: 19,
+  addNexthop: 20,
+  deleteNexthop: 21,
+  conntrack: 22,
+  createConntrack: 23,
+  deleteConntrack: 24,
+  flushConntrack: 25,
+  countConntrack: 26,
 };

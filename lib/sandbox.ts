@@ -16,6 +16,7 @@ import {
 } from './processes.js';
 import { dump, handleOf, label, linkRef, type Listing, listing, registerSandbox, request, send } from './request.js';
 import { describeRoute, installedRoute, Route, routeFields, routeRecord, type RouteSpec } from './route.js';
+import { describeNexthop, type Nexthop, nexthopFields, nexthopId, type NexthopSpec, toNexthop } from './nexthop.js';
 import { describeRule, type Rule, ruleFields, type RuleSpec, toRule } from './rule.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
@@ -424,6 +425,27 @@ export class Sandbox implements AsyncDisposable {
     // Asked `from` an address, the kernel answers with that address as the route's source
     // prefix (RTA_SRC), not as a preferred source: it is the source this route would use.
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
+  }
+
+  // ---- Nexthop objects ---------------------------------------------------------------------
+
+  /** Like `ip nexthop add id ID via GW dev D [onlink]`, `... blackhole`, `... group A/B,W`. */
+  async addNexthop(spec: NexthopSpec): Promise<void> {
+    const nexthop = nexthopFields(this, spec);
+    await send(this, { operation: 'addNexthop', target: () => describeNexthop(nexthop, spec.dev) }, 'addNexthop', nexthop);
+  }
+
+  /** Like `ip nexthop del id ID`. The kernel also deletes the routes that use it. */
+  async deleteNexthop(id: number | Nexthop): Promise<void> {
+    const spec = { id: nexthopId(typeof id === 'object' && id !== null ? id.id : id) };
+    await send(this, { operation: 'deleteNexthop', target: `id ${spec.id}` }, 'deleteNexthop', spec);
+  }
+
+  /** Like `ip nexthop show`: both families and the groups unless told, by id. */
+  async nexthops(options: { family?: Family } = {}): Promise<Listing<Nexthop>> {
+    const family = options.family === undefined ? undefined : requireFamily(options.family);
+    const { items, partial } = await dump(this, { operation: 'nexthops' }, 'nexthops', family ? { family } : {}, toNexthop);
+    return listing(items, partial);
   }
 
   // ---- Policy routing rules --------------------------------------------------------------

@@ -87,6 +87,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
         TryDecode(env, nlh, "route", out, resolver, nl::ParseRoute, WriteRoute) ||
         TryDecode(env, nlh, "neighbor", out, resolver, nl::ParseNeighbor, WriteNeighbor) ||
         TryDecode(env, nlh, "rule", out, resolver, nl::ParseRule, WriteRule) ||
+        TryDecode(env, nlh, "nexthop", out, resolver, nl::ParseNexthop, WriteNexthop) ||
         TryDecode(env, nlh, "conntrack", out, resolver, nl::ParseConntrack, WriteConntrackRecord)) {
       return;
     }

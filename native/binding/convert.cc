@@ -398,6 +398,61 @@ Napi::Value WriteRule(Napi::Env env, const nl::Rule& r) {
   return o;
 }
 
+nl::NexthopSpec ReadNexthopSpec(Napi::Value value, BorrowedFds& fds) {
+  Fields f(value);
+  nl::NexthopSpec spec;
+  spec.id = f.U32("id").value_or(0);
+  const uint32_t family = f.U32("family", 6).value_or(0);
+  spec.family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
+  spec.via = f.Ip("via");
+  if (Present(f.Get("dev"))) spec.dev = ReadLinkRef(f.Get("dev"), fds);
+  spec.blackhole = f.Bool("blackhole");
+  spec.on_link = f.Bool("onLink");
+  Napi::Value group = f.Get("group");
+  if (Present(group)) {
+    if (!group.IsArray()) ThrowType(f.Env(), "group must be an array");
+    Napi::Array members = group.As<Napi::Array>();
+    for (uint32_t i = 0; i < members.Length(); i++) {
+      Fields member(members.Get(i));
+      const uint32_t weight = member.U32("weight", 256).value_or(1);
+      if (weight == 0) throw Napi::RangeError::New(f.Env(), "a group member's weight is 1-256");
+      spec.group.push_back(
+          nl::NexthopGroupMember{member.U32("id").value_or(0), static_cast<uint16_t>(weight)});
+    }
+  }
+  return spec;
+}
+
+nl::NexthopFilter ReadNexthopFilter(Napi::Value value, BorrowedFds&) {
+  Fields f(value);
+  return nl::NexthopFilter{FamilyOrAny(f)};
+}
+
+Napi::Value WriteNexthop(Napi::Env env, const nl::NexthopInfo& n) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", n.id);
+  if (n.family == AF_INET || n.family == AF_INET6) o.Set("family", FamilyNumber(n.family));
+  SetIp(o, "via", n.via);
+  if (n.dev != 0) {
+    o.Set("dev", n.dev_name);
+    o.Set("devIndex", n.dev);
+  }
+  o.Set("blackhole", n.blackhole);
+  o.Set("flags", n.flags);
+  o.Set("protocol", n.protocol);
+  if (!n.group.empty()) {
+    Napi::Array group = Napi::Array::New(env, n.group.size());
+    for (uint32_t i = 0; i < n.group.size(); i++) {
+      Napi::Object member = Napi::Object::New(env);
+      member.Set("id", n.group[i].id);
+      member.Set("weight", n.group[i].weight);
+      group.Set(i, member);
+    }
+    o.Set("group", group);
+  }
+  return o;
+}
+
 Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("index", link.index);

@@ -148,6 +148,47 @@ std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolve
                                         Error* error);  // filtered in the kernel (strict checks)
 bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out);
 
+// ---- Nexthop objects (`ip nexthop`) -----------------------------------------------------------
+
+struct NexthopGroupMember {
+  uint32_t id = 0;
+  uint16_t weight = 1;  // 1-256; the wire carries weight - 1
+};
+
+struct NexthopSpec {
+  uint32_t id = 0;
+  uint8_t family = 0;  // of the gateway; AF_UNSPEC for a group
+  IpAddress via;
+  LinkRef dev;
+  bool blackhole = false;
+  bool on_link = false;
+  std::vector<NexthopGroupMember> group;  // a group takes nothing else
+};
+
+struct NexthopInfo {
+  uint32_t id = 0;
+  uint8_t family = 0;
+  IpAddress via;
+  int32_t dev = 0;
+  std::string dev_name;
+  bool blackhole = false;
+  uint32_t flags = 0;  // RTNH_F_*
+  uint8_t protocol = 0;
+  std::vector<NexthopGroupMember> group;
+};
+
+struct NexthopFilter {
+  uint8_t family = 0;
+};
+
+std::vector<uint8_t> BuildAddNexthop(const NexthopSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteNexthop(const NexthopSpec& spec, LinkResolver& resolver,
+                                        Error* error);
+std::vector<uint8_t> BuildDumpNexthops(const NexthopFilter& filter, LinkResolver& resolver,
+                                       Error* error);
+// False for a nexthop whose device is gone (as for routes), or a message that is not one.
+bool ParseNexthop(const nlmsghdr* nlh, LinkResolver& resolver, NexthopInfo* out);
+
 // ---- Policy routing rules -------------------------------------------------------------------
 
 // A rule as `ip rule` has it: one struct for what is added, deleted (unset fields match any

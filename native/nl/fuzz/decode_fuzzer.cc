@@ -105,6 +105,14 @@ void DecodeOne(const nlmsghdr* nlh) {
     Consume(neighbor.dev_name);
     sink = sink + neighbor.state + neighbor.flags + neighbor.dev;
   }
+  nl::NexthopInfo nexthop;
+  if (nl::ParseNexthop(nlh, resolver, &nexthop)) {
+    Consume(nexthop.via);
+    CheckName(nexthop.dev_name, nexthop.dev);
+    Consume(nexthop.dev_name);
+    sink = sink + nexthop.id + nexthop.flags + nexthop.protocol + nexthop.blackhole;
+    for (const nl::NexthopGroupMember& m : nexthop.group) sink = sink + m.id + m.weight;
+  }
   nl::Rule rule;
   if (nl::ParseRule(nlh, resolver, &rule)) {
     Consume(rule.from);

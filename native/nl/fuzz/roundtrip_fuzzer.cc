@@ -760,12 +760,48 @@ void Rule(FuzzedDataProvider& in) {
   CHECK(info.table == (main_by_default ? uint32_t{RT_TABLE_MAIN} : spec.table));
 }
 
+void Nexthop(FuzzedDataProvider& in) {
+  FakeResolver resolver;
+  nl::NexthopSpec spec;
+  spec.id = in.ConsumeIntegral<uint32_t>();
+  spec.family = Family(in);
+  if (spec.family != AF_UNSPEC && in.ConsumeBool()) spec.via = Ip(in, spec.family);
+  if (in.ConsumeBool()) spec.dev = Ref(in);
+  spec.blackhole = in.ConsumeBool();
+  spec.on_link = in.ConsumeBool();
+  for (int i = in.ConsumeIntegralInRange<int>(0, 4); i > 0; i--) {
+    spec.group.push_back(nl::NexthopGroupMember{in.ConsumeIntegral<uint32_t>(),
+                                                in.ConsumeIntegralInRange<uint16_t>(1, 256)});
+  }
+  nl::Error error;
+  std::vector<uint8_t> m = nl::BuildAddNexthop(spec, resolver, &error);
+  if (!Built(m, error, !spec.dev.empty() && !Resolvable(spec.dev))) return;
+  CHECK(First(m)->nlmsg_type == RTM_NEWNEXTHOP);
+  nl::NexthopInfo info;
+  CHECK(nl::ParseNexthop(First(m), resolver, &info));
+  CHECK(info.id == spec.id);
+  CHECK(info.family == spec.family);
+  CHECK(SameIp(info.via, spec.via));
+  CHECK(info.dev == (spec.dev.empty() ? 0 : IndexFor(spec.dev)));
+  CHECK(info.blackhole == spec.blackhole);
+  CHECK(((info.flags & RTNH_F_ONLINK) != 0) == spec.on_link);
+  CHECK(info.group.size() == spec.group.size());
+  for (size_t i = 0; i < info.group.size(); i++) {
+    CHECK(info.group[i].id == spec.group[i].id && info.group[i].weight == spec.group[i].weight);
+  }
+  error = {};
+  m = nl::BuildDeleteNexthop(spec, resolver, &error);
+  CHECK(Built(m, error, false));
+  CHECK(First(m)->nlmsg_type == RTM_DELNEXTHOP);
+  CHECK(nl::ParseNexthop(First(m), resolver, &info) && info.id == spec.id);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   FuzzedDataProvider in(data + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0:
       RawBuilder(in);
       break;
@@ -786,6 +822,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 6:
       Rule(in);
+      break;
+    case 7:
+      Nexthop(in);
       break;
   }
   return 0;

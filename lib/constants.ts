@@ -27,6 +27,8 @@ export const addressFlags: Record<string, number> = {
 
 export const IFF_UP = 0x1;
 export const IFF_LOWER_UP = 0x10000; // carrier
+export const IFF_PROMISC = 0x100;
+export const IFF_ALLMULTI = 0x200;
 export const RTN_UNICAST = 1;
 export const RTNH_F_ONLINK = 0x4;
 // ICMPV6_ROUTER_PREF_* (RTA_PREF): an IPv6 route's preference, as in router advertisements.

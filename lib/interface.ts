@@ -1,13 +1,13 @@
 import { inspect, type InspectOptionsStylized } from 'node:util';
 
-import { addressFlags, flagNames, IFF_LOWER_UP, IFF_UP, operStates, scopes } from './constants.js';
+import { addressFlags, flagNames, IFF_ALLMULTI, IFF_LOWER_UP, IFF_PROMISC, IFF_UP, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
 import { checkWaitOptions, deadline, type WaitOptions } from './events.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
-import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireFamily, requireString, type Family } from './validate.js';
+import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireBoolean, requireFamily, requireInteger, requireString, type Family } from './validate.js';
 
 /** What Interface.waitFor() waits for: every field given must hold. */
 export interface LinkState {
@@ -31,6 +31,40 @@ function linkStateTest(state: LinkState): (link: Interface) => boolean {
   }
   return (link) => (operState === undefined || link.operState === operState) && (up === undefined || link.up === up)
     && (carrier === undefined || link.carrier === carrier);
+}
+
+/** A bridge port's settings (`bridge link set dev PORT ...`); `flood` is unicast flooding. */
+export interface BridgePortSettings {
+  hairpin?: boolean;
+  isolated?: boolean;
+  learning?: boolean;
+  flood?: boolean;
+  proxyArp?: boolean;
+  /** STP path cost, 1-65535. */
+  cost?: number;
+  /** STP port priority, 0-63. */
+  priority?: number;
+}
+
+function bridgePortFields(settings: BridgePortSettings): BridgePortSettings {
+  if (typeof settings !== 'object' || settings === null) throw new TypeError('setBridgePort() takes { hairpin?, isolated?, learning?, flood?, proxyArp?, cost?, priority? }');
+  const out: BridgePortSettings = {};
+  for (const key of ['hairpin', 'isolated', 'learning', 'flood', 'proxyArp'] as const) {
+    if (settings[key] !== undefined) out[key] = requireBoolean(settings[key], key);
+  }
+  if (settings.cost !== undefined) out.cost = requireInteger(settings.cost, 'cost', 1, 65535);
+  if (settings.priority !== undefined) out.priority = requireInteger(settings.priority, 'priority', 0, 63);
+  if (Object.keys(out).length === 0) throw new TypeError('setBridgePort() needs at least one setting');
+  return out;
+}
+
+/** An alternative interface name: 1-127 bytes, no '/' or NUL (the kernel's ALTIFNAMSIZ). */
+function alternativeName(value: unknown): string {
+  const name = requireString(value, 'altName');
+  if (name.length === 0 || Buffer.byteLength(name) > 127 || /[/\0\s]/.test(name)) {
+    throw new RangeError(`altName '${name}' must be 1 to 127 bytes, without '/', NUL or white space`);
+  }
+  return name;
 }
 
 /** An interface given as an Interface object or by name. */
@@ -103,6 +137,18 @@ export class Interface {
   get master(): string | null { return this.#link.master ?? null; }
   /** The interface's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`), or null. */
   get alias(): string | null { return this.#link.alias ?? null; }
+  /** IFF_PROMISC, as `ip link set NAME promisc on` sets it (a bridge port's own count is not it). */
+  get promisc(): boolean { return (this.#link.flags & IFF_PROMISC) !== 0; }
+  get allmulti(): boolean { return (this.#link.flags & IFF_ALLMULTI) !== 0; }
+  get txQueueLen(): number { return this.#link.txQueueLen; }
+  /** The interface group (`ip link set NAME group N`); 0 is 'default'. */
+  get group(): number { return this.#link.group; }
+  /** Alternative names (`ip link property add dev NAME altname ALT`). */
+  get altNames(): readonly string[] { return this.#link.altNames; }
+  /** A veth's peer's index (in the namespace linkNetnsId names, when it is another), or null. */
+  get peerIndex(): number | null { return this.kind === 'veth' ? this.#link.link ?? null : null; }
+  /** The id this sandbox gives the namespace of the interface's peer or parent, or null (same namespace). */
+  get linkNetnsId(): number | null { return this.#link.linkNetnsId ?? null; }
 
   /** This interface's sysctls: `iface.sysctl.set('ipv6.conf.accept_ra', 2)`. */
   get sysctl(): InterfaceSysctl {
@@ -110,8 +156,11 @@ export class Interface {
   }
 
   toJSON(): object {
-    const { index, name, kind, mtu, mac, up, carrier, operState, master, alias } = this;
-    return { index, name, kind, mtu, mac, up, carrier, operState, master, alias, sandbox: label(this.#sandbox) };
+    const { index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId } = this;
+    return {
+      index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId,
+      sandbox: label(this.#sandbox),
+    };
   }
 
   /** console.log shows the fields (they are getters, which it would not print). */
@@ -138,6 +187,64 @@ export class Interface {
     await this.#change('setAlias', { alias });
     if (alias === '') delete this.#link.alias;
     else this.#link.alias = alias;
+  }
+
+  /** Like `ip link set NAME promisc on|off`. */
+  async setPromisc(on: boolean): Promise<void> {
+    await this.#change('setPromisc', { promisc: requireBoolean(on, 'promisc') });
+    this.#link.flags = on ? this.#link.flags | IFF_PROMISC : this.#link.flags & ~IFF_PROMISC;
+  }
+
+  /** Like `ip link set NAME allmulticast on|off`. */
+  async setAllmulti(on: boolean): Promise<void> {
+    await this.#change('setAllmulti', { allmulti: requireBoolean(on, 'allmulti') });
+    this.#link.flags = on ? this.#link.flags | IFF_ALLMULTI : this.#link.flags & ~IFF_ALLMULTI;
+  }
+
+  /** Like `ip link set NAME txqueuelen N`. */
+  async setTxQueueLen(value: number): Promise<void> {
+    await this.#change('setTxQueueLen', { txQueueLen: requireInteger(value, 'txQueueLen', 0, 0xffffffff) });
+    this.#link.txQueueLen = value;
+  }
+
+  /** Like `ip link set NAME group N`. */
+  async setGroup(value: number): Promise<void> {
+    await this.#change('setGroup', { group: requireInteger(value, 'group', 0, 0xffffffff) });
+    this.#link.group = value;
+  }
+
+  /** Like `ip link property add dev NAME altname ALT`: the interface answers to ALT too. */
+  async addAltName(name: string): Promise<void> {
+    const altName = alternativeName(name);
+    await send(this.#sandbox, { operation: 'addAltName', target: `${this.name} altname ${altName}` }, 'addAltName', { dev: this.index, altName });
+    this.#link.altNames = [...this.#link.altNames, altName];
+  }
+
+  /** Like `ip link property del dev NAME altname ALT`. */
+  async deleteAltName(name: string): Promise<void> {
+    const altName = alternativeName(name);
+    await send(this.#sandbox, { operation: 'deleteAltName', target: `${this.name} altname ${altName}` }, 'deleteAltName', { dev: this.index, altName });
+    this.#link.altNames = this.#link.altNames.filter((n) => n !== altName);
+  }
+
+  /**
+   * Like `ip link set NAME type bridge_slave hairpin on ...` (`bridge link set dev NAME ...`):
+   * the settings given change, the others stay. The interface must be a bridge's port.
+   */
+  async setBridgePort(settings: BridgePortSettings): Promise<void> {
+    const bridgePort = bridgePortFields(settings);
+    await this.#change('setBridgePort', { bridgePort });
+    if (this.#link.bridgePort) Object.assign(this.#link.bridgePort, bridgePort);
+  }
+
+  /** The interface's settings as a bridge port, read now; rejects with ERR_NOT_BRIDGE_PORT if it is none. */
+  async bridgePort(): Promise<Required<BridgePortSettings>> {
+    await this.refresh();
+    const port = this.#link.bridgePort;
+    if (!port) {
+      throw libraryError('ERR_NOT_BRIDGE_PORT', `${this.name} is not a bridge's port`, { operation: 'bridgePort', sandbox: label(this.#sandbox), target: this.name });
+    }
+    return port as Required<BridgePortSettings>;
   }
 
   /** Like `ip link set NAME mtu N`. */

@@ -20,7 +20,19 @@ export interface NativeStats {
 export interface NativeLink {
   index: number; name: string; kind: string; mtu: number; mac: string;
   flags: number; operState: number; master?: string; masterIndex?: number; alias?: string; stats?: NativeStats;
+  txQueueLen: number; group: number; altNames: string[];
+  /** IFLA_LINK when it is another interface: a veth's peer, a vlan's parent; in linkNetnsId's namespace if set. */
+  link?: number; linkNetnsId?: number;
+  bridgePort?: NativeBridgePort;
 }
+
+/** A bridge port's settings (IFLA_BRPORT_*): what to set, or all of them as listed. */
+export interface NativeBridgePort {
+  hairpin?: boolean; isolated?: boolean; learning?: boolean; flood?: boolean; proxyArp?: boolean; cost?: number; priority?: number;
+}
+
+/** The namespace `netns` (a sandbox's handle) and the id this namespace gives it. */
+export interface NativeNetnsIdSpec { netns: NativeSandboxHandle; id?: number }
 
 export interface NativeAddress {
   family: 4 | 6; address: string; prefixLength: number; scope: number; flags: number;
@@ -69,6 +81,7 @@ export interface NativeLinkSpec {
   master?: LinkRef | null; netns?: NativeSandboxHandle; parent?: LinkRef;
   peer?: { name: string; netns?: NativeSandboxHandle; mtu?: number; mac?: string };
   macvlanMode?: number; vlanId?: number;
+  promisc?: boolean; allmulti?: boolean; txQueueLen?: number; group?: number; bridgePort?: NativeBridgePort; altName?: string;
   vxlan?: { vni: number; port?: number; local?: string; remote?: string; parent?: LinkRef; learning?: boolean };
 }
 

@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeNexthop, NativeNexthopFilter, NativeNexthopSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeNetnsIdSpec, NativeNexthop, NativeNexthopFilter, NativeNexthopSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -13,6 +13,14 @@ export interface NativeOperations {
   changeLink: { spec: NativeLinkSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
   deleteLink: { spec: LinkRef; result: void };
+  /** pipelined; NETLINK_ROUTE */
+  addAltName: { spec: NativeLinkSpec; result: void };
+  /** pipelined; NETLINK_ROUTE */
+  deleteAltName: { spec: NativeLinkSpec; result: void };
+  /** pipelined; NETLINK_ROUTE */
+  getNetnsId: { spec: NativeNetnsIdSpec; result: number | null };
+  /** pipelined; NETLINK_ROUTE */
+  setNetnsId: { spec: NativeNetnsIdSpec; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
   addresses: { spec: NativeAddressFilter; result: Dump<NativeAddress> };
   /** pipelined; NETLINK_ROUTE */
@@ -66,26 +74,30 @@ export const operationIndex: { readonly [K in keyof NativeOperations]: number } 
   createLink: 2,
   changeLink: 3,
   deleteLink: 4,
-  addresses: 5,
-  addAddress: 6,
-  deleteAddress: 7,
-  routes: 8,
-  addRoute: 9,
-  replaceRoute: 10,
-  deleteRoute: 11,
-  getRoute: 12,
-  neighbors: 13,
-  addNeighbor: 14,
-  deleteNeighbor: 15,
-  rules: 16,
-  addRule: 17,
-  deleteRule: 18,
-  nexthops: 19,
-  addNexthop: 20,
-  deleteNexthop: 21,
-  conntrack: 22,
-  createConntrack: 23,
-  deleteConntrack: 24,
-  flushConntrack: 25,
-  countConntrack: 26,
+  addAltName: 5,
+  deleteAltName: 6,
+  getNetnsId: 7,
+  setNetnsId: 8,
+  addresses: 9,
+  addAddress: 10,
+  deleteAddress: 11,
+  routes: 12,
+  addRoute: 13,
+  replaceRoute: 14,
+  deleteRoute: 15,
+  getRoute: 16,
+  neighbors: 17,
+  addNeighbor: 18,
+  deleteNeighbor: 19,
+  rules: 20,
+  addRule: 21,
+  deleteRule: 22,
+  nexthops: 23,
+  addNexthop: 24,
+  deleteNexthop: 25,
+  conntrack: 26,
+  createConntrack: 27,
+  deleteConntrack: 28,
+  flushConntrack: 29,
+  countConntrack: 30,
 };

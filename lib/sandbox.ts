@@ -427,6 +427,22 @@ export class Sandbox implements AsyncDisposable {
     return new Route(this, answer.src === undefined && answer.from ? { ...answer, src: answer.from.split('/')[0]! } : answer);
   }
 
+  // ---- Namespace ids ---------------------------------------------------------------------
+
+  /**
+   * Like `ip netns list-id`: the id this sandbox's namespace gives `other`'s (how its veth
+   * peers name where they are, as `linkNetnsId`), or null if it gave it none.
+   */
+  async netnsId(other: Sandbox): Promise<number | null> {
+    return send(this, { operation: 'netnsId', target: label(other) }, 'getNetnsId', { netns: handleOf(other) });
+  }
+
+  /** Like `ip netns set OTHER ID`, run in this sandbox. Rejects with EEXIST if `other` has an id already. */
+  async setNetnsId(other: Sandbox, id: number): Promise<void> {
+    const spec = { netns: handleOf(other), id: requireInteger(id, 'id', 0, 0x7fffffff) };
+    await send(this, { operation: 'setNetnsId', target: `${label(other)} ${id}` }, 'setNetnsId', spec);
+  }
+
   // ---- Nexthop objects ---------------------------------------------------------------------
 
   /** Like `ip nexthop add id ID via GW dev D [onlink]`, `... blackhole`, `... group A/B,W`. */

@@ -63,6 +63,10 @@ class Fields {
     return binding::Str(v, key);
   }
   bool Bool(const char* key) const { return o_.Get(key).ToBoolean().Value(); }
+  std::optional<bool> OptionalBool(const char* key) const {
+    Napi::Value v = o_.Get(key);
+    return Present(v) ? std::optional<bool>(v.ToBoolean().Value()) : std::nullopt;
+  }
   nl::IpAddress Ip(const char* key) const {
     nl::IpAddress a;
     std::optional<std::string> text = Str(key);
@@ -191,7 +195,38 @@ nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
     if (Napi::Value learning = v.Get("learning"); Present(learning))
       spec.vxlan.learning = learning.ToBoolean().Value();
   }
+  spec.promisc = f.OptionalBool("promisc");
+  spec.allmulti = f.OptionalBool("allmulti");
+  spec.txqlen = f.U32("txQueueLen");
+  spec.group = f.U32("group");
+  if (Napi::Value port_value = f.Get("bridgePort"); Present(port_value)) {
+    Fields port(port_value);
+    spec.bridge_port = nl::BridgePort{port.OptionalBool("hairpin"),  port.OptionalBool("isolated"),
+                                      port.OptionalBool("learning"), port.OptionalBool("flood"),
+                                      port.OptionalBool("proxyArp"), port.U32("cost"),
+                                      port.U16("priority")};
+  }
+  if (auto alt_name = f.Str("altName")) {
+    constexpr size_t kAltNameBytes = 128;  // ALTIFNAMSIZ, with the NUL
+    if (alt_name->empty() || alt_name->size() >= kAltNameBytes ||
+        alt_name->find_first_of(std::string("/\0", 2)) != std::string::npos) {
+      throw Napi::RangeError::New(env, "invalid alternative name '" + *alt_name + "'");
+    }
+    spec.alt_name = *alt_name;
+  }
   return spec;
+}
+
+nl::NetnsIdSpec ReadNetnsIdSpec(Napi::Value value, BorrowedFds& fds) {
+  Fields f(value);
+  nl::NetnsIdSpec spec;
+  spec.netns_fd = fds.Borrow(f.Get("netns"));
+  if (auto id = f.U32("id", INT32_MAX)) spec.id = static_cast<int32_t>(*id);
+  return spec;
+}
+
+Napi::Value WriteNetnsId(Napi::Env env, const nl::NetnsId& id) {
+  return id.id < 0 ? env.Null() : Napi::Number::New(env, id.id);
 }
 
 nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds& fds) {
@@ -482,6 +517,28 @@ Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
     set("multicast", s.multicast);
     set("collisions", s.collisions);
     o.Set("stats", stats);
+  }
+  o.Set("txQueueLen", link.txqlen);
+  o.Set("group", link.group);
+  Napi::Array alt_names = Napi::Array::New(env, link.alt_names.size());
+  for (uint32_t i = 0; i < link.alt_names.size(); i++) alt_names.Set(i, link.alt_names[i]);
+  o.Set("altNames", alt_names);
+  if (link.link != 0 && link.link != link.index) o.Set("link", link.link);
+  if (link.link_netnsid) o.Set("linkNetnsId", *link.link_netnsid);
+  if (link.bridge_port) {
+    const nl::BridgePort& p = *link.bridge_port;
+    Napi::Object port = Napi::Object::New(env);
+    auto flag = [&](const char* key, const std::optional<bool>& v) {
+      if (v) port.Set(key, *v);
+    };
+    flag("hairpin", p.hairpin);
+    flag("isolated", p.isolated);
+    flag("learning", p.learning);
+    flag("flood", p.flood);
+    flag("proxyArp", p.proxy_arp);
+    if (p.cost) port.Set("cost", *p.cost);
+    if (p.priority) port.Set("priority", *p.priority);
+    o.Set("bridgePort", port);
   }
   return o;
 }

@@ -45,6 +45,7 @@ nl::RouteFilter ReadRouteFilter(Napi::Value value, BorrowedFds&);
 nl::NeighborSpec ReadNeighborSpec(Napi::Value value, BorrowedFds&);
 nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&);
 nl::Rule ReadRule(Napi::Value value, BorrowedFds&);
+nl::NetnsIdSpec ReadNetnsIdSpec(Napi::Value value, BorrowedFds&);
 nl::NexthopSpec ReadNexthopSpec(Napi::Value value, BorrowedFds&);
 nl::NexthopFilter ReadNexthopFilter(Napi::Value value, BorrowedFds&);
 nl::RuleFilter ReadRuleFilter(Napi::Value value, BorrowedFds&);
@@ -56,6 +57,7 @@ Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& address);
 Napi::Value WriteRoute(Napi::Env env, const nl::RouteInfo& route);
 Napi::Value WriteNeighbor(Napi::Env env, const nl::NeighborInfo& neighbor);
 Napi::Value WriteRule(Napi::Env env, const nl::Rule& rule);
+Napi::Value WriteNetnsId(Napi::Env env, const nl::NetnsId& id);
 Napi::Value WriteNexthop(Napi::Env env, const nl::NexthopInfo& nexthop);
 // A conntrack entry as a fixed-size little-endian record (layout in convert.cc), for dumps.
 constexpr size_t kConntrackRecordBytes = 104;

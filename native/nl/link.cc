@@ -1,4 +1,5 @@
 #include <linux/if.h>
+#include <linux/net_namespace.h>
 #include <linux/veth.h>
 
 #include <cstring>
@@ -14,19 +15,76 @@ void PutCommon(MessageBuilder& b, const LinkSpec& spec) {
   if (!spec.name.empty()) b.PutString(IFLA_IFNAME, spec.name);
   if (spec.mtu) b.PutU32(IFLA_MTU, *spec.mtu);
   if (!spec.mac.empty()) b.Put(IFLA_ADDRESS, spec.mac.data(), spec.mac.size());
+  if (spec.txqlen) b.PutU32(IFLA_TXQLEN, *spec.txqlen);
+  if (spec.group) b.PutU32(IFLA_GROUP, *spec.group);
   // Without a NUL, as iproute2 sends it; an empty one clears the alias.
   if (spec.alias) b.Put(IFLA_IFALIAS, spec.alias->data(), spec.alias->size());
 }
 
-ifinfomsg* PutIfinfo(MessageBuilder& b, int32_t index, const std::optional<bool>& up) {
+ifinfomsg* PutIfinfo(MessageBuilder& b, int32_t index, const LinkSpec* spec) {
   auto* ifi = b.PutHeader<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;
-  if (up) {
-    ifi->ifi_change = IFF_UP;
-    ifi->ifi_flags = *up ? IFF_UP : 0;
-  }
+  if (spec == nullptr) return ifi;
+  auto flag = [ifi](const std::optional<bool>& on, unsigned int bit) {
+    if (!on) return;
+    ifi->ifi_change |= bit;
+    if (*on) ifi->ifi_flags |= bit;
+  };
+  flag(spec->up, IFF_UP);
+  flag(spec->promisc, IFF_PROMISC);
+  flag(spec->allmulti, IFF_ALLMULTI);
   return ifi;
+}
+
+void PutBridgePort(MessageBuilder& b, const BridgePort& port) {
+  nlattr* info = b.NestStart(IFLA_LINKINFO);
+  b.PutString(IFLA_INFO_KIND, "bridge_slave");
+  nlattr* data = b.NestStart(IFLA_INFO_SLAVE_DATA);
+  auto flag = [&b](uint16_t type, const std::optional<bool>& on) {
+    if (on) b.PutU8(type, *on ? 1 : 0);
+  };
+  flag(IFLA_BRPORT_MODE, port.hairpin);
+  flag(IFLA_BRPORT_LEARNING, port.learning);
+  if (port.cost) b.PutU32(IFLA_BRPORT_COST, *port.cost);
+  if (port.priority) b.PutU16(IFLA_BRPORT_PRIORITY, *port.priority);
+  flag(IFLA_BRPORT_ISOLATED, port.isolated);
+  flag(IFLA_BRPORT_UNICAST_FLOOD, port.flood);
+  flag(IFLA_BRPORT_PROXYARP, port.proxy_arp);
+  b.NestEnd(data);
+  b.NestEnd(info);
+}
+
+BridgePort ReadBridgePort(const nlattr* nest) {
+  AttributeTable a(IFLA_BRPORT_MAX);
+  a.ParseNested(nest);
+  BridgePort port;
+  auto flag = [&a](uint16_t type, std::optional<bool>* out) {
+    uint8_t v;
+    if (a.U8(type, &v)) *out = v != 0;
+  };
+  flag(IFLA_BRPORT_MODE, &port.hairpin);
+  flag(IFLA_BRPORT_ISOLATED, &port.isolated);
+  flag(IFLA_BRPORT_LEARNING, &port.learning);
+  flag(IFLA_BRPORT_UNICAST_FLOOD, &port.flood);
+  flag(IFLA_BRPORT_PROXYARP, &port.proxy_arp);
+  uint32_t cost;
+  uint16_t priority;
+  if (a.U32(IFLA_BRPORT_COST, &cost)) port.cost = cost;
+  if (a.U16(IFLA_BRPORT_PRIORITY, &priority)) port.priority = priority;
+  return port;
+}
+
+std::vector<uint8_t> BuildAltName(uint16_t type, uint16_t flags, const LinkSpec& spec,
+                                  LinkResolver& resolver, Error* error) {
+  int32_t index = resolver.IndexOf(spec.dev, error);
+  if (index == 0) return {};
+  MessageBuilder b(type, flags);
+  PutIfinfo(b, index, nullptr);
+  nlattr* list = b.NestStart(IFLA_PROP_LIST);
+  b.PutString(IFLA_ALT_IFNAME, spec.alt_name);
+  b.NestEnd(list);
+  return b.Finish(error);
 }
 
 bool PutMaster(MessageBuilder& b, const LinkSpec& spec, LinkResolver& resolver, Error* error) {
@@ -82,7 +140,7 @@ bool PutKindData(MessageBuilder& b, const LinkSpec& spec, LinkResolver& resolver
 
 std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, LinkResolver& resolver, Error* error) {
   MessageBuilder b(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  PutIfinfo(b, 0, spec.up);
+  PutIfinfo(b, 0, &spec);
   PutCommon(b, spec);
   if (!PutMaster(b, spec, resolver, error)) return {};
   if (!spec.parent.empty()) {
@@ -101,9 +159,10 @@ std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, LinkResolver& resolve
   int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
   MessageBuilder b(RTM_NEWLINK, 0);
-  PutIfinfo(b, index, spec.up);
+  PutIfinfo(b, index, &spec);
   PutCommon(b, spec);
   if (!PutMaster(b, spec, resolver, error)) return {};
+  if (spec.bridge_port) PutBridgePort(b, *spec.bridge_port);
   // With IFLA_IFNAME beside it, the kernel renames while moving: no clash in either namespace.
   if (spec.netns_fd >= 0) b.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(spec.netns_fd));
   return b.Finish(error);
@@ -113,20 +172,20 @@ std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver,
   int32_t index = resolver.IndexOf(dev, error);
   if (index == 0) return {};
   MessageBuilder b(RTM_DELLINK, 0);
-  PutIfinfo(b, index, std::nullopt);
+  PutIfinfo(b, index, nullptr);
   return b.Finish(error);
 }
 
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETLINK, 0);
-  PutIfinfo(b, dev.index, std::nullopt);
+  PutIfinfo(b, dev.index, nullptr);
   if (dev.index == 0) b.PutString(IFLA_IFNAME, dev.name);
   return b.Finish(error);
 }
 
 std::vector<uint8_t> BuildDumpLinks(const LinkFilter&, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETLINK, 0);
-  PutIfinfo(b, 0, std::nullopt);
+  PutIfinfo(b, 0, nullptr);
   return b.Finish(error);
 }
 
@@ -159,9 +218,71 @@ bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
     out->stats = LinkStats{k.rx_packets, k.tx_packets, k.rx_bytes,   k.tx_bytes,  k.rx_errors,
                            k.tx_errors,  k.rx_dropped, k.tx_dropped, k.multicast, k.collisions};
   }
+  attrs.U32(IFLA_TXQLEN, &out->txqlen);
+  attrs.U32(IFLA_GROUP, &out->group);
+  uint32_t link = 0;
+  if (attrs.U32(IFLA_LINK, &link) && link <= INT32_MAX) out->link = static_cast<int32_t>(link);
+  uint32_t netnsid;
+  if (attrs.U32(IFLA_LINK_NETNSID, &netnsid)) out->link_netnsid = static_cast<int32_t>(netnsid);
+  if (const nlattr* props = attrs.get(IFLA_PROP_LIST)) {
+    // A list of repeated IFLA_ALT_IFNAME strings, which an AttributeTable would collapse.
+    mnl_attr_parse_nested(
+        props,
+        [](const nlattr* a, void* data) {
+          if (mnl_attr_get_type(a) == IFLA_ALT_IFNAME &&
+              mnl_attr_validate(a, MNL_TYPE_STRING) >= 0) {
+            const char* name = mnl_attr_get_str(a);
+            static_cast<std::vector<std::string>*>(data)->emplace_back(
+                name, strnlen(name, mnl_attr_get_payload_len(a)));
+          }
+          return MNL_CB_OK;
+        },
+        &out->alt_names);
+  }
   AttributeTable info(IFLA_INFO_MAX);
   info.ParseNested(attrs.get(IFLA_LINKINFO));
   info.String(IFLA_INFO_KIND, &out->kind);
+  std::string slave_kind;
+  if (info.String(IFLA_INFO_SLAVE_KIND, &slave_kind) && slave_kind == "bridge") {
+    out->bridge_port = ReadBridgePort(info.get(IFLA_INFO_SLAVE_DATA));
+  }
+  return true;
+}
+
+std::vector<uint8_t> BuildAddAltName(const LinkSpec& spec, LinkResolver& resolver, Error* error) {
+  return BuildAltName(RTM_NEWLINKPROP, NLM_F_CREATE | NLM_F_EXCL | NLM_F_APPEND, spec, resolver,
+                      error);
+}
+
+std::vector<uint8_t> BuildDeleteAltName(const LinkSpec& spec, LinkResolver& resolver,
+                                        Error* error) {
+  return BuildAltName(RTM_DELLINKPROP, 0, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildGetNetnsId(const NetnsIdSpec& spec, LinkResolver&, Error* error) {
+  MessageBuilder b(RTM_GETNSID, 0);
+  b.PutHeader<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+  b.PutU32(NETNSA_FD, static_cast<uint32_t>(spec.netns_fd));
+  return b.Finish(error);
+}
+
+std::vector<uint8_t> BuildSetNetnsId(const NetnsIdSpec& spec, LinkResolver&, Error* error) {
+  MessageBuilder b(RTM_NEWNSID, NLM_F_CREATE | NLM_F_EXCL);
+  b.PutHeader<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+  b.PutU32(NETNSA_FD, static_cast<uint32_t>(spec.netns_fd));
+  b.PutU32(NETNSA_NSID, static_cast<uint32_t>(spec.id));
+  return b.Finish(error);
+}
+
+bool ParseNetnsId(const nlmsghdr* nlh, LinkResolver&, NetnsId* out) {
+  if (nlh->nlmsg_type != RTM_NEWNSID || mnl_nlmsg_get_payload_len(nlh) < sizeof(rtgenmsg)) {
+    return false;
+  }
+  AttributeTable attrs(NETNSA_MAX);
+  attrs.ParseMessage(nlh, sizeof(rtgenmsg));
+  uint32_t id;
+  if (!attrs.U32(NETNSA_NSID, &id)) return false;
+  out->id = static_cast<int32_t>(id);
   return true;
 }
 

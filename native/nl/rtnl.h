@@ -56,6 +56,18 @@ struct VxlanOptions {
   std::optional<bool> learning;
 };
 
+// A bridge port's settings (IFLA_BRPORT_*, `ip link set DEV type bridge_slave ...`): set ones
+// are sent; a listed port has them all.
+struct BridgePort {
+  std::optional<bool> hairpin;  // IFLA_BRPORT_MODE
+  std::optional<bool> isolated;
+  std::optional<bool> learning;
+  std::optional<bool> flood;  // IFLA_BRPORT_UNICAST_FLOOD
+  std::optional<bool> proxy_arp;
+  std::optional<uint32_t> cost;
+  std::optional<uint16_t> priority;
+};
+
 struct LinkSpec {
   LinkRef dev;       // the existing link (change); empty on create
   std::string name;  // create: the new link's name; change: rename to this
@@ -72,6 +84,12 @@ struct LinkSpec {
   uint32_t macvlan_mode = 0;  // MACVLAN_MODE_*
   uint16_t vlan_id = 0;
   VxlanOptions vxlan;
+  std::optional<bool> promisc;  // IFF_PROMISC, IFF_ALLMULTI through ifi_change
+  std::optional<bool> allmulti;
+  std::optional<uint32_t> txqlen;
+  std::optional<uint32_t> group;
+  std::optional<BridgePort> bridge_port;  // change only
+  std::string alt_name;                   // add / delete an alternative name only
 };
 
 struct LinkStats {
@@ -93,6 +111,12 @@ struct LinkInfo {
   std::string alias;  // IFLA_IFALIAS, `ip link set NAME alias TEXT`
   bool has_stats = false;
   LinkStats stats;
+  uint32_t txqlen = 0;
+  uint32_t group = 0;
+  std::vector<std::string> alt_names;     // IFLA_PROP_LIST
+  int32_t link = 0;                       // IFLA_LINK: a veth's peer, a vlan's parent
+  std::optional<int32_t> link_netnsid;    // IFLA_LINK_NETNSID: `link` is in that namespace
+  std::optional<BridgePort> bridge_port;  // when its master is a bridge
 };
 
 struct LinkFilter {};  // a link dump takes no filter
@@ -104,6 +128,21 @@ std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver,
 // By index, or by name without a lookup (the kernel looks it up: no race with a rename).
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDumpLinks(const LinkFilter& filter, LinkResolver& resolver, Error* error);
+// `ip link property add|del dev D altname NAME` (RTM_NEWLINKPROP / RTM_DELLINKPROP).
+std::vector<uint8_t> BuildAddAltName(const LinkSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDeleteAltName(const LinkSpec& spec, LinkResolver& resolver, Error* error);
+
+// `ip netns set` / `ip netns list-id`: the id this namespace gives another (RTM_*NSID).
+struct NetnsIdSpec {
+  int netns_fd = -1;
+  int32_t id = -1;  // set: the id to give (-1: let the kernel pick)
+};
+struct NetnsId {
+  int32_t id = -1;  // -1: none
+};
+std::vector<uint8_t> BuildGetNetnsId(const NetnsIdSpec& spec, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildSetNetnsId(const NetnsIdSpec& spec, LinkResolver& resolver, Error* error);
+bool ParseNetnsId(const nlmsghdr* nlh, LinkResolver& resolver, NetnsId* out);
 // Parsers read the NEW and DEL messages alike (a notification of a removal carries the object).
 // They name the interfaces they mention through the resolver (in the namespace, at parse time).
 // An address, route or neighbour whose interface is gone by then is not parsed (false): it went

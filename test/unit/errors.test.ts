@@ -88,7 +88,7 @@ describe('printing', () => {
   it('prints an Interface with its fields, and a Sandbox with what names it', () => {
     const sandbox = { name: 'unit', path: '/run/netns/unit' } as Sandbox;
     registerSandbox(sandbox, {} as NativeSandboxHandle);
-    const iface = new Interface(sandbox, { index: 7, name: 'eth0', kind: 'veth', mtu: 1500, mac: '02:00:00:00:00:07', flags: 0x10001, operState: 6 });
+    const iface = new Interface(sandbox, { index: 7, name: 'eth0', kind: 'veth', mtu: 1500, mac: '02:00:00:00:00:07', flags: 0x10001, operState: 6, txQueueLen: 1000, group: 0, altNames: [] });
     expect(inspect(iface)).toMatch(/^Interface \{.*name: 'eth0'.*up: true.*carrier: true.*operState: 'up'/s);
   });
 });

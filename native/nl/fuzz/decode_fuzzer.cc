@@ -69,7 +69,13 @@ void DecodeOne(const nlmsghdr* nlh) {
     // The master's name only when there is a master.
     CheckName(link.master_name, link.master);
     Consume(link.master_name);
-    sink = sink + link.mtu + link.flags + link.operstate + link.master + link.stats.collisions;
+    sink = sink + link.mtu + link.flags + link.operstate + link.master + link.stats.collisions +
+           link.txqlen + link.group + link.link + link.link_netnsid.value_or(0);
+    for (const std::string& name : link.alt_names) Consume(name);
+    if (link.bridge_port) {
+      sink = sink + link.bridge_port->cost.value_or(0) + link.bridge_port->priority.value_or(0) +
+             link.bridge_port->hairpin.value_or(false);
+    }
   }
   nl::AddressInfo address;
   if (nl::ParseAddress(nlh, resolver, &address)) {
@@ -113,6 +119,8 @@ void DecodeOne(const nlmsghdr* nlh) {
     sink = sink + nexthop.id + nexthop.flags + nexthop.protocol + nexthop.blackhole;
     for (const nl::NexthopGroupMember& m : nexthop.group) sink = sink + m.id + m.weight;
   }
+  nl::NetnsId nsid;
+  if (nl::ParseNetnsId(nlh, resolver, &nsid)) sink = sink + static_cast<size_t>(nsid.id);
   nl::Rule rule;
   if (nl::ParseRule(nlh, resolver, &rule)) {
     Consume(rule.from);

@@ -796,12 +796,64 @@ void Nexthop(FuzzedDataProvider& in) {
   CHECK(nl::ParseNexthop(First(m), resolver, &info) && info.id == spec.id);
 }
 
+// `ip link set` of flags, txqueuelen, group and bridge port settings, read back as a link.
+void LinkChange(FuzzedDataProvider& in) {
+  FakeResolver resolver;
+  nl::LinkSpec spec;
+  spec.dev = Ref(in);
+  auto maybe_bool = [&in]() {
+    return in.ConsumeBool() ? std::optional<bool>(in.ConsumeBool()) : std::nullopt;
+  };
+  spec.up = maybe_bool();
+  spec.promisc = maybe_bool();
+  spec.allmulti = maybe_bool();
+  spec.txqlen = Maybe<uint32_t>(in);
+  spec.group = Maybe<uint32_t>(in);
+  if (in.ConsumeBool()) {
+    spec.bridge_port =
+        nl::BridgePort{maybe_bool(), maybe_bool(),        maybe_bool(),       maybe_bool(),
+                       maybe_bool(), Maybe<uint32_t>(in), Maybe<uint16_t>(in)};
+  }
+  nl::Error error;
+  std::vector<uint8_t> m = nl::BuildChangeLink(spec, resolver, &error);
+  if (!Built(m, error, !Resolvable(spec.dev))) return;
+  // A change names the port's kind as IFLA_INFO_KIND "bridge_slave", as iproute2 does.
+  nl::LinkInfo info;
+  CHECK(nl::ParseLink(First(m), resolver, &info));
+  const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(First(m)));
+  auto check_flag = [&](const std::optional<bool>& want, unsigned int bit) {
+    CHECK(((ifi->ifi_change & bit) != 0) == want.has_value());
+    CHECK(((info.flags & bit) != 0) == want.value_or(false));
+  };
+  check_flag(spec.up, IFF_UP);
+  check_flag(spec.promisc, IFF_PROMISC);
+  check_flag(spec.allmulti, IFF_ALLMULTI);
+  CHECK(info.txqlen == spec.txqlen.value_or(0));
+  CHECK(info.group == spec.group.value_or(0));
+  CHECK(info.kind == (spec.bridge_port ? "bridge_slave" : ""));
+  if (spec.bridge_port) {
+    nl::AttributeTable top(IFLA_MAX), li(IFLA_INFO_MAX), data(IFLA_BRPORT_MAX);
+    top.ParseMessage(First(m), sizeof(ifinfomsg));
+    li.ParseNested(top.get(IFLA_LINKINFO));
+    data.ParseNested(li.get(IFLA_INFO_SLAVE_DATA));
+    uint8_t u8;
+    uint32_t u32;
+    uint16_t u16;
+    CHECK(data.U8(IFLA_BRPORT_MODE, &u8) == spec.bridge_port->hairpin.has_value());
+    CHECK(data.U8(IFLA_BRPORT_PROXYARP, &u8) == spec.bridge_port->proxy_arp.has_value());
+    CHECK(data.U32(IFLA_BRPORT_COST, &u32) == spec.bridge_port->cost.has_value());
+    if (spec.bridge_port->cost) CHECK(u32 == *spec.bridge_port->cost);
+    CHECK(data.U16(IFLA_BRPORT_PRIORITY, &u16) == spec.bridge_port->priority.has_value());
+    if (spec.bridge_port->priority) CHECK(u16 == *spec.bridge_port->priority);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   FuzzedDataProvider in(data + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
       RawBuilder(in);
       break;
@@ -825,6 +877,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 7:
       Nexthop(in);
+      break;
+    case 8:
+      LinkChange(in);
       break;
   }
   return 0;

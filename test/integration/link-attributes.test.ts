@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ExistsError, type Interface, NetsandboxError, Sandbox } from '../../lib/index.js';
+import { ip, type IpLink, ipRaw, uniqueName } from '../support/oracle.js';
+
+interface IpLinkDetails extends IpLink {
+  txqlen: number; group: string; altnames?: string[]; link?: string; link_index?: number; link_netnsid?: number;
+  linkinfo?: { info_kind: string; info_slave_kind?: string; info_slave_data?: Record<string, unknown> };
+}
+
+let a: Sandbox;
+let b: Sandbox;
+
+beforeAll(async () => {
+  a = await Sandbox.create(uniqueName('la-a'));
+  b = await Sandbox.create(uniqueName('la-b'));
+});
+afterAll(async () => {
+  await a.destroy();
+  await b.destroy();
+});
+
+const show = (sb: Sandbox, name: string) => ip<IpLinkDetails[]>(sb.name!, '-d', 'link', 'show', 'dev', name)[0]!;
+
+describe('link attributes', () => {
+  it('sets promisc, allmulticast, txqueuelen and group as ip shows them, and reads what ip set', async () => {
+    const [v] = await a.createVeth('la-v0', { peer: { name: 'la-v1' } });
+    await v.setPromisc(true);
+    await v.setAllmulti(true);
+    await v.setTxQueueLen(321);
+    await v.setGroup(7);
+    expect([v.promisc, v.allmulti, v.txQueueLen, v.group]).toEqual([true, true, 321, 7]);
+    const shown = show(a, 'la-v0');
+    expect(shown.flags).toEqual(expect.arrayContaining(['PROMISC', 'ALLMULTI']));
+    expect([shown.txqlen, shown.group]).toEqual([321, '7']);
+    expect((await a.interface('la-v0')).toJSON()).toMatchObject({ promisc: true, allmulti: true, txQueueLen: 321, group: 7 });
+    ipRaw(a.name!, 'link', 'set', 'la-v0', 'promisc', 'off', 'allmulticast', 'off', 'txqueuelen', '99', 'group', 'default');
+    const read = await a.interface('la-v0');
+    expect([read.promisc, read.allmulti, read.txQueueLen, read.group]).toEqual([false, false, 99, 0]);
+    await expect(v.setTxQueueLen(-1)).rejects.toBeInstanceOf(RangeError);
+    await expect(v.setPromisc('yes' as never)).rejects.toBeInstanceOf(TypeError);
+    await v.delete();
+  });
+
+  it('adds and deletes alternative names as ip link property does; the interface answers to them', async () => {
+    const [v] = await a.createVeth('la-v2', { peer: { name: 'la-v3' } });
+    const long = 'a-rather-long-alternative-name-for-la-v2';
+    await v.addAltName(long);
+    ipRaw(a.name!, 'link', 'property', 'add', 'dev', 'la-v2', 'altname', 'la-alt2');
+    expect(show(a, 'la-v2').altnames).toEqual([long, 'la-alt2']);
+    expect((await a.interface('la-v2')).altNames).toEqual([long, 'la-alt2']);
+    expect((await a.interface('la-alt2')).index).toBe(v.index); // the kernel looks names up among altnames too
+    const twice = await v.addAltName('la-alt2').catch((e: unknown) => e);
+    expect(twice).toBeInstanceOf(ExistsError);
+    expect(twice).toMatchObject({ operation: 'addAltName', target: 'la-v2 altname la-alt2' });
+    await v.deleteAltName(long);
+    expect((await v.refresh()).altNames).toEqual(['la-alt2']);
+    expect(show(a, 'la-v2').altnames).toEqual(['la-alt2']);
+    await expect(v.addAltName('x'.repeat(128))).rejects.toBeInstanceOf(RangeError);
+    await expect(v.addAltName('a/b')).rejects.toBeInstanceOf(RangeError);
+    await v.delete();
+  });
+
+  it("names a veth's peer by index and its namespace by id, as ip link and ip netns list-id do", async () => {
+    const [here, there] = await a.createVeth('la-v4', { peer: { name: 'la-v5', sandbox: b } });
+    const local = (await a.createVeth('la-v6', { peer: { name: 'la-v7' } }))[0];
+    expect(local.peerIndex).toBe((await a.interface('la-v7')).index);
+    expect(local.linkNetnsId).toBeNull();
+    const listed = await a.interface('la-v4');
+    expect(listed.peerIndex).toBe(there.index);
+    const id = await a.netnsId(b);
+    expect(id).not.toBeNull();
+    expect(listed.linkNetnsId).toBe(id);
+    const shown = show(a, 'la-v4');
+    expect([shown.link_index, shown.link_netnsid]).toEqual([there.index, id]);
+    expect(ip<Array<{ nsid: number }>>(a.name!, 'netns', 'list-id').map((n) => n.nsid)).toContain(id);
+    expect((await a.interface('lo')).peerIndex).toBeNull();
+    await here.delete();
+    await local.delete();
+  });
+
+  it('gives another namespace an id as ip netns set does, once', async () => {
+    const c = await Sandbox.create(uniqueName('la-c'));
+    try {
+      expect(await a.netnsId(c)).toBeNull();
+      await a.setNetnsId(c, 4242);
+      expect(await a.netnsId(c)).toBe(4242);
+      expect(ip<Array<{ nsid: number }>>(a.name!, 'netns', 'list-id').map((n) => n.nsid)).toContain(4242);
+      const again = await a.setNetnsId(c, 4243).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(NetsandboxError);
+      expect(again).toMatchObject({ operation: 'setNetnsId', code: 'EEXIST' });
+      await expect(a.setNetnsId(c, -1)).rejects.toBeInstanceOf(RangeError);
+    } finally {
+      await c.destroy();
+    }
+  });
+
+  describe('bridge ports', () => {
+    let br: Interface;
+    let port: Interface;
+    beforeAll(async () => {
+      br = await a.createBridge('la-br');
+      [port] = await a.createVeth('la-p0', { peer: { name: 'la-p1' } });
+      await port.setMaster(br);
+    });
+
+    it('sets hairpin, isolated, learning, flood, proxy ARP, cost and priority as bridge_slave shows them', async () => {
+      await port.setBridgePort({ hairpin: true, isolated: true, learning: false, flood: false, proxyArp: true, cost: 7, priority: 9 });
+      const data = show(a, 'la-p0').linkinfo?.info_slave_data;
+      expect(data).toMatchObject({ hairpin: true, isolated: true, learning: false, flood: false, proxy_arp: true, cost: 7, priority: 9 });
+      expect(await port.bridgePort()).toEqual({ hairpin: true, isolated: true, learning: false, flood: false, proxyArp: true, cost: 7, priority: 9 });
+    });
+
+    it('reads what ip set, changes only what it is given, and refuses what is not a port or out of range', async () => {
+      ipRaw(a.name!, 'link', 'set', 'dev', 'la-p0', 'type', 'bridge_slave', 'hairpin', 'off', 'learning', 'on', 'cost', '100');
+      await port.setBridgePort({ isolated: false });
+      expect(await port.bridgePort()).toEqual({ hairpin: false, isolated: false, learning: true, flood: false, proxyArp: true, cost: 100, priority: 9 });
+      const lo = await a.interface('lo');
+      await expect(lo.bridgePort()).rejects.toMatchObject({ code: 'ERR_NOT_BRIDGE_PORT' });
+      const notPort = await lo.setBridgePort({ hairpin: true }).catch((e: unknown) => e);
+      expect(notPort).toBeInstanceOf(NetsandboxError);
+      expect(notPort).toMatchObject({ operation: 'setBridgePort', target: 'lo' });
+      await expect(port.setBridgePort({ priority: 64 })).rejects.toBeInstanceOf(RangeError);
+      await expect(port.setBridgePort({ cost: 0 })).rejects.toBeInstanceOf(RangeError);
+      await expect(port.setBridgePort({})).rejects.toBeInstanceOf(TypeError);
+      expect(show(a, 'la-p0').linkinfo?.info_slave_data).toMatchObject({ cost: 100, priority: 9 });
+    });
+  });
+});

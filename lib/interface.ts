@@ -82,6 +82,9 @@ export interface Address {
   peer?: string;
   broadcast?: string;
   label?: string;
+  /** Seconds left, or 'forever' (`valid_lft`, `preferred_lft`). */
+  validLifetime: number | 'forever';
+  preferredLifetime: number | 'forever';
 }
 
 export interface AddressOptions {
@@ -92,6 +95,12 @@ export interface AddressOptions {
   broadcast?: string;
   /** Point-to-point peer (`ip addr add LOCAL peer PEER`). */
   peer?: string;
+  /** Add no route for the address's prefix (`noprefixroute`). */
+  noPrefixRoute?: boolean;
+  /** Seconds until the address is removed (`valid_lft`); forever unless set. */
+  validLifetime?: number | 'forever';
+  /** Seconds until it is deprecated (`preferred_lft`), at most validLifetime; validLifetime unless set. */
+  preferredLifetime?: number | 'forever';
 }
 
 export interface MoveOptions {
@@ -357,10 +366,19 @@ export class Interface {
     return link.stats;
   }
 
-  /** Like `ip addr add CIDR dev NAME [nodad] [scope S] [broadcast B] [peer P]`. */
+  /** Like `ip addr add CIDR dev NAME [nodad] [noprefixroute] [scope S] [broadcast B] [peer P] [valid_lft N preferred_lft M]`. */
   async addAddress(address: string, options: AddressOptions = {}): Promise<void> {
     const spec = toNativeAddress(this.index, address, options);
     await send(this.#sandbox, { operation: 'addAddress', target: () => `${address} dev ${this.name}` }, 'addAddress', spec);
+  }
+
+  /**
+   * Like `ip addr replace CIDR dev NAME ...`: adds the address, or if it is there changes its
+   * lifetimes (and for IPv6 its flags: the kernel keeps an IPv4 address's).
+   */
+  async replaceAddress(address: string, options: AddressOptions = {}): Promise<void> {
+    const spec = toNativeAddress(this.index, address, options);
+    await send(this.#sandbox, { operation: 'replaceAddress', target: () => `${address} dev ${this.name}` }, 'replaceAddress', spec);
   }
 
   /** Like `ip addr del CIDR dev NAME`. */
@@ -472,8 +490,26 @@ function toNativeAddress(dev: number, address: string, options: AddressOptions) 
     ...(options.peer !== undefined && { peer: ipAddress(options.peer, 'peer', c.family).address }),
     ...(options.broadcast !== undefined && { broadcast: ipAddress(options.broadcast, 'broadcast', 4).address }),
     ...(options.noDad && { noDad: true }),
+    ...(options.noPrefixRoute && { noPrefixRoute: true }),
+    ...lifetimes(options),
   };
 }
+
+const FOREVER = 0xffffffff;
+
+function lifetime(value: number | 'forever', what: string): number {
+  return value === 'forever' ? FOREVER : requireInteger(value, what, 1, FOREVER - 1);
+}
+
+function lifetimes(options: AddressOptions): { validLifetime?: number; preferredLifetime?: number } {
+  if (options.validLifetime === undefined && options.preferredLifetime === undefined) return {};
+  const valid = options.validLifetime === undefined ? FOREVER : lifetime(options.validLifetime, 'validLifetime');
+  const preferred = options.preferredLifetime === undefined ? valid : lifetime(options.preferredLifetime, 'preferredLifetime');
+  if (preferred > valid) throw new RangeError(`preferredLifetime ${String(options.preferredLifetime)} is longer than validLifetime ${String(options.validLifetime)}`);
+  return { validLifetime: valid, preferredLifetime: preferred };
+}
+
+const fromLifetime = (seconds: number): number | 'forever' => (seconds === FOREVER ? 'forever' : seconds);
 
 export function toAddress(a: NativeAddress): Address {
   const out: Address = {
@@ -483,6 +519,8 @@ export function toAddress(a: NativeAddress): Address {
     dev: a.dev,
     scope: nameOf(a.scope, scopes),
     flags: flagNames(a.flags, addressFlags),
+    validLifetime: fromLifetime(a.validLifetime),
+    preferredLifetime: fromLifetime(a.preferredLifetime),
   };
   if (a.peer !== undefined) out.peer = a.peer;
   if (a.broadcast !== undefined) out.broadcast = a.broadcast;

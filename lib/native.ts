@@ -37,6 +37,8 @@ export interface NativeNetnsIdSpec { netns: NativeSandboxHandle; id?: number }
 export interface NativeAddress {
   family: 4 | 6; address: string; prefixLength: number; scope: number; flags: number;
   dev: string; devIndex: number; peer?: string; broadcast?: string; label?: string;
+  /** Seconds left; 0xffffffff is forever. */
+  validLifetime: number; preferredLifetime: number;
 }
 
 export interface NativeRoute {
@@ -90,6 +92,7 @@ export type NativeLinkFilter = Record<string, never>;
 export interface NativeAddressSpec {
   dev: LinkRef; local: string; prefixLength: number; peer?: string; broadcast?: string;
   scope?: number; noDad?: boolean;
+  noPrefixRoute?: boolean; validLifetime?: number; preferredLifetime?: number;
 }
 
 export interface NativeAddressFilter { family?: 4 | 6; dev?: LinkRef }

@@ -26,6 +26,8 @@ export interface NativeOperations {
   /** pipelined; NETLINK_ROUTE */
   addAddress: { spec: NativeAddressSpec; result: void };
   /** pipelined; NETLINK_ROUTE */
+  replaceAddress: { spec: NativeAddressSpec; result: void };
+  /** pipelined; NETLINK_ROUTE */
   deleteAddress: { spec: NativeAddressSpec; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
   routes: { spec: NativeRouteFilter; result: Dump<NativeRoute> };
@@ -80,24 +82,25 @@ export const operationIndex: { readonly [K in keyof NativeOperations]: number } 
   setNetnsId: 8,
   addresses: 9,
   addAddress: 10,
-  deleteAddress: 11,
-  routes: 12,
-  addRoute: 13,
-  replaceRoute: 14,
-  deleteRoute: 15,
-  getRoute: 16,
-  neighbors: 17,
-  addNeighbor: 18,
-  deleteNeighbor: 19,
-  rules: 20,
-  addRule: 21,
-  deleteRule: 22,
-  nexthops: 23,
-  addNexthop: 24,
-  deleteNexthop: 25,
-  conntrack: 26,
-  createConntrack: 27,
-  deleteConntrack: 28,
-  flushConntrack: 29,
-  countConntrack: 30,
+  replaceAddress: 11,
+  deleteAddress: 12,
+  routes: 13,
+  addRoute: 14,
+  replaceRoute: 15,
+  deleteRoute: 16,
+  getRoute: 17,
+  neighbors: 18,
+  addNeighbor: 19,
+  deleteNeighbor: 20,
+  rules: 21,
+  addRule: 22,
+  deleteRule: 23,
+  nexthops: 24,
+  addNexthop: 25,
+  deleteNexthop: 26,
+  conntrack: 27,
+  createConntrack: 28,
+  deleteConntrack: 29,
+  flushConntrack: 30,
+  countConntrack: 31,
 };

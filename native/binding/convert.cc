@@ -241,6 +241,9 @@ nl::AddressSpec ReadAddressSpec(Napi::Value value, BorrowedFds& fds) {
   spec.broadcast = f.Ip("broadcast");
   spec.scope = f.U8("scope");
   spec.no_dad = f.Bool("noDad");
+  spec.no_prefix_route = f.Bool("noPrefixRoute");
+  spec.valid_lft = f.U32("validLifetime");
+  spec.preferred_lft = f.U32("preferredLifetime");
   return spec;
 }
 
@@ -555,6 +558,8 @@ Napi::Value WriteAddress(Napi::Env env, const nl::AddressInfo& a) {
   SetIp(o, "peer", a.peer);
   SetIp(o, "broadcast", a.broadcast);
   if (!a.label.empty()) o.Set("label", a.label);
+  o.Set("validLifetime", a.valid_lft);
+  o.Set("preferredLifetime", a.preferred_lft);
   return o;
 }
 

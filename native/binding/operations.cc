@@ -94,6 +94,7 @@ const std::vector<Operation>& Operations() {
     Request("setNetnsId",     kRoute,   "NativeNetnsIdSpec",    "void",        KeepsLinks,    ReadNetnsIdSpec,   nl::BuildSetNetnsId),
     Dump(   "addresses",      kRoute,   "NativeAddressFilter",  "NativeAddress",              ReadAddressFilter, nl::BuildDumpAddresses,  nl::ParseAddress, WriteAddress),
     Request("addAddress",     kRoute,   "NativeAddressSpec",    "void",        KeepsLinks,    ReadAddressSpec,   nl::BuildAddAddress),
+    Request("replaceAddress", kRoute,   "NativeAddressSpec",    "void",        KeepsLinks,    ReadAddressSpec,   nl::BuildReplaceAddress),
     Request("deleteAddress",  kRoute,   "NativeAddressSpec",    "void",        KeepsLinks,    ReadAddressSpec,   nl::BuildDeleteAddress),
     Dump(   "routes",         kRoute,   "NativeRouteFilter",    "NativeRoute",                ReadRouteFilter,   nl::BuildDumpRoutes,     nl::ParseRoute,   WriteRoute),
     Request("addRoute",       kRoute,   "NativeRouteRecord",    "NativeRoute | undefined", KeepsLinks, ReadRouteRecord, nl::BuildAddRoute,  nl::ParseRoute,   WriteRoute),

@@ -8,12 +8,12 @@ namespace nl {
 
 namespace {
 
-// RTM_NEWADDR (create, exclusive) or RTM_DELADDR.
-std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, LinkResolver& resolver,
-                                  Error* error) {
+// RTM_NEWADDR (create, exclusive or replacing) or RTM_DELADDR.
+std::vector<uint8_t> BuildAddress(uint16_t type, uint16_t flags, const AddressSpec& spec,
+                                  LinkResolver& resolver, Error* error) {
   int32_t index = resolver.IndexOf(spec.dev, error);
   if (index == 0) return {};
-  MessageBuilder b(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  MessageBuilder b(type, flags);
   auto* ifa = b.PutHeader<ifaddrmsg>();
   ifa->ifa_family = spec.local.family;
   ifa->ifa_prefixlen = spec.prefix_len;
@@ -22,9 +22,18 @@ std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, LinkRe
   b.PutAddress(IFA_LOCAL, spec.local);
   b.PutAddress(IFA_ADDRESS, spec.peer.empty() ? spec.local : spec.peer);
   if (!spec.broadcast.empty()) b.PutAddress(IFA_BROADCAST, spec.broadcast);
-  if (spec.no_dad) {
-    ifa->ifa_flags = IFA_F_NODAD;
-    b.PutU32(IFA_FLAGS, IFA_F_NODAD);
+  // The legacy byte holds the low flags; IFA_FLAGS all of them (NOPREFIXROUTE is above 0xff).
+  const uint32_t flags_set =
+      (spec.no_dad ? IFA_F_NODAD : 0) | (spec.no_prefix_route ? IFA_F_NOPREFIXROUTE : 0);
+  if (flags_set != 0) {
+    ifa->ifa_flags = static_cast<uint8_t>(flags_set & 0xff);
+    b.PutU32(IFA_FLAGS, flags_set);
+  }
+  if (spec.valid_lft || spec.preferred_lft) {
+    ifa_cacheinfo cache{};
+    cache.ifa_valid = spec.valid_lft.value_or(kForever);
+    cache.ifa_prefered = spec.preferred_lft.value_or(cache.ifa_valid);
+    b.Put(IFA_CACHEINFO, &cache, sizeof cache);
   }
   return b.Finish(error);
 }
@@ -33,12 +42,17 @@ std::vector<uint8_t> BuildAddress(uint16_t type, const AddressSpec& spec, LinkRe
 
 std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver,
                                      Error* error) {
-  return BuildAddress(RTM_NEWADDR, spec, resolver, error);
+  return BuildAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, spec, resolver, error);
+}
+
+std::vector<uint8_t> BuildReplaceAddress(const AddressSpec& spec, LinkResolver& resolver,
+                                         Error* error) {
+  return BuildAddress(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, spec, resolver, error);
 }
 
 std::vector<uint8_t> BuildDeleteAddress(const AddressSpec& spec, LinkResolver& resolver,
                                         Error* error) {
-  return BuildAddress(RTM_DELADDR, spec, resolver, error);
+  return BuildAddress(RTM_DELADDR, 0, spec, resolver, error);
 }
 
 std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolver& resolver,
@@ -77,6 +91,13 @@ bool ParseAddress(const nlmsghdr* nlh, LinkResolver& resolver, AddressInfo* out)
   if (!address.empty() && memcmp(address.bytes, out->local.bytes, 16) != 0) out->peer = address;
   attrs.Address(IFA_BROADCAST, ifa->ifa_family, &out->broadcast);
   attrs.String(IFA_LABEL, &out->label);
+  if (const nlattr* c = attrs.get(IFA_CACHEINFO);
+      c != nullptr && mnl_attr_get_payload_len(c) >= sizeof(ifa_cacheinfo)) {
+    ifa_cacheinfo cache;
+    memcpy(&cache, mnl_attr_get_payload(c), sizeof cache);
+    out->valid_lft = cache.ifa_valid;
+    out->preferred_lft = cache.ifa_prefered;
+  }
   return true;
 }
 

@@ -159,8 +159,14 @@ struct AddressSpec {
   IpAddress peer;       // point-to-point peer
   IpAddress broadcast;  // IPv4 only
   std::optional<uint8_t> scope;
-  bool no_dad = false;  // IPv6: skip duplicate address detection
+  bool no_dad = false;           // IPv6: skip duplicate address detection
+  bool no_prefix_route = false;  // IFA_F_NOPREFIXROUTE: no route for the prefix
+  // IFA_CACHEINFO, seconds; kForever (both absent: forever, without the attribute).
+  std::optional<uint32_t> valid_lft;
+  std::optional<uint32_t> preferred_lft;
 };
+
+constexpr uint32_t kForever = 0xffffffff;  // INFINITY_LIFE_TIME
 
 struct AddressInfo {
   uint8_t family = 0;
@@ -173,6 +179,8 @@ struct AddressInfo {
   IpAddress peer;  // set only when it differs from local
   IpAddress broadcast;
   std::string label;
+  uint32_t valid_lft = kForever;  // seconds left
+  uint32_t preferred_lft = kForever;
 };
 
 struct AddressFilter {
@@ -181,6 +189,9 @@ struct AddressFilter {
 };
 
 std::vector<uint8_t> BuildAddAddress(const AddressSpec& spec, LinkResolver& resolver, Error* error);
+// `ip addr replace`: adds, or changes the flags and lifetimes of the address if it exists.
+std::vector<uint8_t> BuildReplaceAddress(const AddressSpec& spec, LinkResolver& resolver,
+                                         Error* error);
 std::vector<uint8_t> BuildDeleteAddress(const AddressSpec& spec, LinkResolver& resolver,
                                         Error* error);
 std::vector<uint8_t> BuildDumpAddresses(const AddressFilter& filter, LinkResolver& resolver,

@@ -58,6 +58,34 @@ describe('addresses', () => {
     expect(error).toBeInstanceOf(NetsandboxError);
     expect(error).toMatchObject({ operation: 'deleteAddress', target: '203.0.113.5/24 dev eth0' });
   });
+
+  it('adds addresses with noprefixroute and lifetimes as ip shows them, replaces them, and reads what ip made', async () => {
+    type Shown = { local: string; valid_life_time: number; preferred_life_time: number; noprefixroute?: boolean };
+    const info = (address: string) => ip<Array<{ addr_info: Shown[] }>>(pod.name!, 'addr', 'show', 'dev', 'eth0')[0]!.addr_info.find((a) => a.local === address)!;
+    await podEnd.addAddress('198.51.100.40/24', { noPrefixRoute: true, validLifetime: 600, preferredLifetime: 300 });
+    await podEnd.addAddress('2001:db8:40::2/64', { noDad: true, validLifetime: 900 }); // preferred: as valid
+    expect(info('198.51.100.40')).toMatchObject({ noprefixroute: true, valid_life_time: expect.toBeOneOf([600, 599]), preferred_life_time: expect.toBeOneOf([300, 299]) });
+    expect(info('2001:db8:40::2')).toMatchObject({ valid_life_time: expect.toBeOneOf([900, 899]), preferred_life_time: expect.toBeOneOf([900, 899]) });
+    expect(ip(pod.name!, 'route', 'show', '198.51.100.0/24', 'dev', 'eth0')).toEqual([]); // no prefix route
+    const listed = await podEnd.addresses();
+    expect(listed.find((a) => a.address === '198.51.100.40')).toMatchObject({ flags: expect.arrayContaining(['noprefixroute']), validLifetime: expect.toBeOneOf([600, 599]) });
+    expect(listed.find((a) => a.address === '192.0.2.2')).toMatchObject({ validLifetime: 'forever', preferredLifetime: 'forever' });
+    // Replace changes the flags and lifetimes of the address that is there; add would refuse.
+    await expect(podEnd.addAddress('198.51.100.40/24')).rejects.toBeInstanceOf(ExistsError);
+    await podEnd.replaceAddress('198.51.100.40/24', { validLifetime: 'forever' });
+    expect(info('198.51.100.40')).toMatchObject({ valid_life_time: 4294967295, preferred_life_time: 4294967295 });
+    expect(info('198.51.100.40').noprefixroute).toBe(true); // IPv4 keeps its flags on replace
+    await podEnd.replaceAddress('198.51.100.41/24'); // not there: added
+    expect(info('198.51.100.41')).toBeDefined();
+    ipRaw(pod.name!, 'addr', 'add', '198.51.100.42/24', 'dev', 'eth0', 'valid_lft', '500', 'preferred_lft', '0', 'noprefixroute');
+    const made = (await podEnd.addresses()).find((a) => a.address === '198.51.100.42')!;
+    expect(made).toMatchObject({ preferredLifetime: 0, flags: expect.arrayContaining(['noprefixroute', 'deprecated']) });
+    expect([500, 499]).toContain(made.validLifetime);
+    await expect(podEnd.addAddress('198.51.100.43/24', { validLifetime: 10, preferredLifetime: 20 })).rejects.toThrow(/longer than validLifetime/);
+    await expect(podEnd.addAddress('198.51.100.43/24', { validLifetime: 0 })).rejects.toBeInstanceOf(RangeError);
+    // Secondaries first: deleting the primary of a subnet takes its secondaries with it.
+    for (const a of ['198.51.100.41/24', '198.51.100.42/24', '198.51.100.40/24', '2001:db8:40::2/64']) await podEnd.deleteAddress(a);
+  });
 });
 
 describe('routes', () => {

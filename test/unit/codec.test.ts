@@ -65,6 +65,15 @@ describe('request builders', () => {
     expect(bytes.subarray(bytes.length - 8).toString('hex')).toBe('0800080002000000');
   });
 
+  it('puts noprefixroute in IFA_FLAGS only (it is above the legacy byte), and lifetimes in IFA_CACHEINFO', () => {
+    const bytes = encode('addAddress', { dev: 2, local: '192.0.2.2', prefixLength: 24, noPrefixRoute: true, validLifetime: 600, preferredLifetime: 300 });
+    expect(bytes[16 + 2]).toBe(0); // ifa_flags
+    expect(bytes.includes(Buffer.from(hex('0800 0800 00020000'), 'hex'))).toBe(true); // IFA_FLAGS IFA_F_NOPREFIXROUTE
+    // IFA_CACHEINFO { preferred 300, valid 600, cstamp, tstamp }, as `valid_lft 600 preferred_lft 300`.
+    expect(bytes.includes(Buffer.from(hex('1400 0600 2c010000 58020000 00000000 00000000'), 'hex'))).toBe(true);
+    expect(encode('replaceAddress', { dev: 2, local: '192.0.2.2', prefixLength: 24 }).readUInt16LE(6)).toBe(0x500); // CREATE|REPLACE
+  });
+
   it('encodes a permanent neighbour (replace, like `ip neigh replace ... nud permanent`)', () => {
     expect(encode('addNeighbor', { dev: 2, ip: '192.0.2.9', mac: '02:00:00:00:00:09', permanent: true }).toString('hex')).toBe(hex(
       '30000000 1c00 0005 00000000 00000000', // RTM_NEWNEIGH, CREATE|REPLACE

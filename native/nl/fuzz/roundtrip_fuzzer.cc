@@ -79,6 +79,11 @@ bool SameIp(const nl::IpAddress& a, const nl::IpAddress& b) {
   return a.family == b.family && memcmp(a.bytes, b.bytes, sizeof a.bytes) == 0;
 }
 
+template <typename T>
+std::optional<T> Maybe(FuzzedDataProvider& in) {
+  return in.ConsumeBool() ? std::optional<T>(in.ConsumeIntegral<T>()) : std::nullopt;
+}
+
 uint8_t Family(FuzzedDataProvider& in, bool allow_none = true) {
   switch (in.ConsumeIntegralInRange<int>(allow_none ? 0 : 1, 2)) {
     case 1:
@@ -438,12 +443,18 @@ void Address(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.broadcast = Ip(in, family);
   if (in.ConsumeBool()) spec.scope = in.ConsumeIntegral<uint8_t>();
   spec.no_dad = in.ConsumeBool();
-  const bool del = in.ConsumeBool();
+  spec.no_prefix_route = in.ConsumeBool();
+  spec.valid_lft = Maybe<uint32_t>(in);
+  spec.preferred_lft = Maybe<uint32_t>(in);
+  const int op = in.ConsumeIntegralInRange<int>(0, 2);  // add, replace, delete
+  const bool del = op == 2;
   nl::Error error;
-  std::vector<uint8_t> m = del ? nl::BuildDeleteAddress(spec, resolver, &error)
-                               : nl::BuildAddAddress(spec, resolver, &error);
+  std::vector<uint8_t> m = del       ? nl::BuildDeleteAddress(spec, resolver, &error)
+                           : op == 1 ? nl::BuildReplaceAddress(spec, resolver, &error)
+                                     : nl::BuildAddAddress(spec, resolver, &error);
   if (!Built(m, error, !Resolvable(spec.dev))) return;
   CHECK(First(m)->nlmsg_type == (del ? RTM_DELADDR : RTM_NEWADDR));
+  CHECK(((First(m)->nlmsg_flags & NLM_F_REPLACE) != 0) == (op == 1));
   m = AsType(m, RTM_NEWADDR);
   nl::AddressInfo info;
   CHECK(nl::ParseAddress(First(m), resolver, &info));
@@ -460,6 +471,11 @@ void Address(FuzzedDataProvider& in) {
   }
   CHECK(SameIp(info.broadcast, spec.broadcast));
   CHECK(((info.flags & IFA_F_NODAD) != 0) == spec.no_dad);
+  CHECK(((info.flags & IFA_F_NOPREFIXROUTE) != 0) == spec.no_prefix_route);
+  const bool timed = spec.valid_lft || spec.preferred_lft;
+  const uint32_t valid = spec.valid_lft.value_or(nl::kForever);
+  CHECK(info.valid_lft == (timed ? valid : nl::kForever));
+  CHECK(info.preferred_lft == (timed ? spec.preferred_lft.value_or(valid) : nl::kForever));
 
   nl::AddressFilter filter;
   filter.family = in.ConsumeBool() ? family : uint8_t{AF_UNSPEC};
@@ -629,11 +645,6 @@ void Neighbor(FuzzedDataProvider& in) {
   uint32_t index = 0;
   CHECK(attrs.U32(NDA_IFINDEX, &index) == !filter.dev.empty());
   if (!filter.dev.empty()) CHECK(static_cast<int32_t>(index) == IndexFor(filter.dev));
-}
-
-template <typename T>
-std::optional<T> Maybe(FuzzedDataProvider& in) {
-  return in.ConsumeBool() ? std::optional<T>(in.ConsumeIntegral<T>()) : std::nullopt;
 }
 
 nl::CtTuple Tuple(FuzzedDataProvider& in, uint8_t family, uint8_t protocol) {

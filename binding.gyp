@@ -15,6 +15,7 @@
         "native/nl/events.cc",
         "native/ns/namespace.cc",
         "native/ns/sockets.cc",
+        "native/ns/tun.cc",
         "native/ns/sysctl.cc",
         "native/ns/worker.cc",
         "native/binding/addon.cc",

@@ -4,10 +4,10 @@ export type { PodInfo, PodSpec } from './pod.js';
 export { DEFAULT_BASE_PATH } from './constants.js';
 export type { ConnectOptions, ExecResult, ListenOptions, UdpSocketOptions } from './processes.js';
 export type {
-  CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, FdbSpec, Listing,
+  CreateOptions, OpenTarget, VethOptions, MacvlanOptions, VxlanOptions, VlanOptions, Neighbor, FdbEntry, FdbSpec, Listing, TunOptions,
 } from './sandbox.js';
 export { Interface } from './interface.js';
-export type { InterfaceRef, Address, AddressOptions, LinkState, MoveOptions, Statistics } from './interface.js';
+export type { InterfaceRef, Address, AddressOptions, BridgePortSettings, LinkState, MoveOptions, Statistics } from './interface.js';
 export { Watcher, MAX_QUEUED_EVENTS } from './events.js';
 export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } from './events.js';
 export { Route } from './route.js';

@@ -172,6 +172,8 @@ export interface NativeSandboxHandle {
   openEvents(groups: number): Promise<NativeEventStream>;
   /** A socket made in the namespace (bound, listening if asked): its descriptor, now the caller's. */
   openSocket(spec: { family: 4 | 6; type: 'tcp' | 'udp'; bind?: boolean; address?: string; port?: number; backlog?: number }): Promise<number>;
+  /** A persistent tun/tap device made in the namespace through /dev/net/tun. */
+  createTun(spec: { name: string; mode: 'tun' | 'tap'; multiQueue?: boolean; user?: number; group?: number }): Promise<void>;
 }
 
 /** A notification as the binding reads it; 'overflow' where the kernel dropped some. */

@@ -26,6 +26,16 @@ import {
 
 export type { Listing } from './request.js';
 
+export interface TunOptions {
+  mode: 'tun' | 'tap';
+  /** The uid (a number) that may attach to the device. */
+  user?: number;
+  /** The gid that may attach to the device. */
+  group?: number;
+  /** Let several descriptors attach, a queue each (IFF_MULTI_QUEUE). */
+  multiQueue?: boolean;
+}
+
 export interface CreateOptions {
   /** Where the namespace is bind-mounted, as `ip netns add` does in /run/netns. */
   basePath?: string;
@@ -340,6 +350,25 @@ export class Sandbox implements AsyncDisposable {
       parent: linkRef(this, options?.parent, 'parent'),
       vlanId: requireInteger(options.id, 'id', 1, 4094),
     });
+  }
+
+  /**
+   * Like `ip tuntap add NAME mode tun|tap [user UID] [group GID] [multi_queue]`: a persistent
+   * device (no packet info header), which a process of that user or group may then attach to
+   * without CAP_NET_ADMIN. ExistsError if the name is taken; `iface.delete()` removes it.
+   */
+  async createTun(name: string, options: TunOptions): Promise<Interface> {
+    if (typeof options !== 'object' || options === null) throw new TypeError("createTun() takes { mode: 'tun' | 'tap', user?, group?, multiQueue? }");
+    if (options.mode !== 'tun' && options.mode !== 'tap') throw new RangeError(`mode must be 'tun' or 'tap', got ${String(options.mode)}`);
+    const spec = {
+      name: interfaceName(name),
+      mode: options.mode,
+      ...(options.multiQueue !== undefined && { multiQueue: requireBoolean(options.multiQueue, 'multiQueue') }),
+      ...(options.user !== undefined && { user: requireInteger(options.user, 'user', 0, 0xfffffffe) }),
+      ...(options.group !== undefined && { group: requireInteger(options.group, 'group', 0, 0xfffffffe) }),
+    };
+    await request(this, { operation: 'createTun', target: spec.name }, (h) => h.createTun(spec));
+    return this.interface(spec.name);
   }
 
   #linkOptions(name: string, kind: string, options: LinkOptions): NativeLinkSpec & { name: string; kind: string } {

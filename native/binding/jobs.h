@@ -13,6 +13,7 @@
 
 #include "../ns/sockets.h"
 #include "../ns/sysctl.h"
+#include "../ns/tun.h"
 #include "../ns/worker.h"
 #include "convert.h"
 
@@ -308,6 +309,19 @@ class OpenSocketJob final : public JsJob {
   Napi::Value Result(Napi::Env env) override;
   ns::SocketSpec spec_;
   int fd_ = -1;
+};
+
+// `ip tuntap add`: a persistent tun/tap device made in the namespace. Resolves to undefined.
+class TunJob final : public JsJob {
+ public:
+  TunJob(Napi::Env env, SandboxHandle* owner, ns::TunSpec spec)
+      : JsJob(env, owner), spec_(std::move(spec)) {}
+  bool exclusive() const override { return true; }
+  void Run(ns::Context&) override { error = ns::CreateTun(spec_); }
+
+ private:
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+  ns::TunSpec spec_;
 };
 
 // The first job of every worker: enter (or create) the namespace. Resolves to { id, path }.

@@ -41,6 +41,7 @@ Napi::Function SandboxHandle::Define(Napi::Env env) {
       InstanceMethod<&SandboxHandle::ReadDump>("readDump"),
       InstanceMethod<&SandboxHandle::OpenEvents>("openEvents"),
       InstanceMethod<&SandboxHandle::OpenSocket>("openSocket"),
+      InstanceMethod<&SandboxHandle::CreateTun>("createTun"),
   };
   return DefineClass(env, "SandboxHandle", methods);
 }
@@ -251,6 +252,18 @@ Napi::Value SandboxHandle::OpenSocket(const Napi::CallbackInfo& info) {
   spec.port = static_cast<uint16_t>(port);
   if (o.Get("backlog").IsNumber()) spec.backlog = o.Get("backlog").ToNumber().Int32Value();
   return Submit(info.Env(), std::make_unique<OpenSocketJob>(info.Env(), this, std::move(spec)),
+                state_ == State::kOpen);
+}
+
+Napi::Value SandboxHandle::CreateTun(const Napi::CallbackInfo& info) {
+  Napi::Object o = ObjectArg(info, 0);
+  ns::TunSpec spec;
+  spec.name = o.Get("name").ToString().Utf8Value();  // ns::CreateTun checks it
+  spec.tap = o.Get("mode").ToString().Utf8Value() == "tap";
+  spec.multi_queue = o.Get("multiQueue").ToBoolean();
+  if (o.Get("user").IsNumber()) spec.user = o.Get("user").ToNumber().Uint32Value();
+  if (o.Get("group").IsNumber()) spec.group = o.Get("group").ToNumber().Uint32Value();
+  return Submit(info.Env(), std::make_unique<TunJob>(info.Env(), this, std::move(spec)),
                 state_ == State::kOpen);
 }
 

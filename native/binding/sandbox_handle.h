@@ -51,6 +51,8 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
   // openSocket({ family: 4 | 6, type: 'tcp' | 'udp', bind?, address?, port?, backlog? }): the
   // descriptor of a socket made in the namespace (see ns::OpenSocket).
   Napi::Value OpenSocket(const Napi::CallbackInfo& info);
+  // createTun({ name, mode: 'tun' | 'tap', multiQueue?, user?, group? }): resolves to undefined.
+  Napi::Value CreateTun(const Napi::CallbackInfo& info);
 
   // Queues a job, or rejects it at once when the sandbox is not open.
   Napi::Value Submit(Napi::Env env, std::unique_ptr<JsJob> job, bool allowed);

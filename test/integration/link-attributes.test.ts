@@ -127,3 +127,37 @@ describe('link attributes', () => {
     });
   });
 });
+
+describe('tun/tap devices', () => {
+  interface TunInfo { type: string; pi: boolean; multi_queue: boolean; persist: boolean; user?: string; group?: string }
+  const tunInfo = (name: string) => show(a, name).linkinfo as unknown as { info_kind: string; info_data: TunInfo };
+
+  it('makes persistent tun and tap devices as ip tuntap add does, with owner, group and multiqueue', async () => {
+    const tun = await a.createTun('la-tun0', { mode: 'tun' });
+    const tap = await a.createTun('la-tap0', { mode: 'tap', user: 65534, group: 65534, multiQueue: true });
+    expect([tun.kind, tap.kind]).toEqual(['tun', 'tun']);
+    expect(tunInfo('la-tun0')).toMatchObject({ info_kind: 'tun', info_data: { type: 'tun', pi: false, multi_queue: false, persist: true } });
+    expect(tunInfo('la-tap0').info_data).toMatchObject({ type: 'tap', pi: false, multi_queue: true, persist: true });
+    expect(ipRaw(a.name!, '-d', 'link', 'show', 'la-tap0')).toMatch(/user (65534|nobody) group (65534|nogroup)/);
+    expect(tap.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/); // a tap is Ethernet
+    ipRaw(a.name!, 'tuntap', 'add', 'la-tun1', 'mode', 'tun');
+    expect((await a.interface('la-tun1')).kind).toBe('tun');
+    await tun.delete();
+    await tap.delete();
+    ipRaw(a.name!, 'tuntap', 'del', 'la-tun1', 'mode', 'tun');
+    expect(ip<IpLink[]>(a.name!, 'link', 'show').map((l) => l.ifname)).not.toEqual(expect.arrayContaining(['la-tun0']));
+  });
+
+  it('refuses a taken name (the kernel would attach to it instead) and bad options, leaving nothing', async () => {
+    await a.createTun('la-tun2', { mode: 'tun' });
+    const taken = await a.createTun('la-tun2', { mode: 'tap' }).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ExistsError);
+    expect(taken).toMatchObject({ operation: 'createTun', target: 'la-tun2' });
+    expect(tunInfo('la-tun2').info_data.type).toBe('tun');
+    await expect(a.createTun('la-tun3', { mode: 'tunnel' as never })).rejects.toBeInstanceOf(RangeError);
+    await expect(a.createTun('la-tun3', { mode: 'tun', user: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(a.createTun('a/b', { mode: 'tun' })).rejects.toBeInstanceOf(RangeError);
+    expect(ip<IpLink[]>(a.name!, 'link', 'show').map((l) => l.ifname)).not.toContain('la-tun3');
+    await (await a.interface('la-tun2')).delete();
+  });
+});

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -143,6 +143,17 @@ describe('namespaces', () => {
     await using current = await Sandbox.current();
     expect(current.id).toBe(statSync('/proc/self/ns/net').ino);
     expect(current.name).toBeUndefined();
+  });
+
+  it('opens the current namespace without CAP_SYS_ADMIN, as an unprivileged ip link show reads it', () => {
+    // A child running as nobody: it has no capabilities, so a setns would fail with EPERM.
+    const script = `import { Sandbox } from './lib/index.ts';
+      const sb = await Sandbox.current();
+      console.log(JSON.stringify((await sb.interfaces()).map((i) => i.name)));
+      await sb.close();`;
+    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all',
+      process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: process.cwd(), env: { ...process.env, HOME: '/tmp' } });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toContain('lo');
   });
 
   it('gives NotFoundError for a missing name or pid, and a clear error for a non-namespace file', async () => {

@@ -31,7 +31,8 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter",
                     "<!@(pkg-config --cflags libmnl)"],
-      "libraries": ["<!@(pkg-config --libs libmnl)", "-pthread"]
+      "libraries": ["<!@(pkg-config --libs libmnl)", "-pthread"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc"]
     }
   ]
 }

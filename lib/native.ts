@@ -219,4 +219,16 @@ const load = require('node-gyp-build') as (dir: string) => unknown;
 
 // NETSANDBOX_ADDON names a developer build (CMakeLists.txt, e.g. with sanitizers) to load instead.
 const developerAddon = process.env.NETSANDBOX_ADDON;
-export const binding = (developerAddon ? require(developerAddon) : load(packageRoot)) as Binding;
+export const binding = loadBinding();
+
+function loadBinding(): Binding {
+  try {
+    return (developerAddon ? require(developerAddon) : load(packageRoot)) as Binding;
+  } catch (error) {
+    // The addon links libmnl dynamically: say what to install instead of the loader's words.
+    if (error instanceof Error && /libmnl\.so/.test(error.message)) {
+      throw new Error(`netsandbox: libmnl.so.0 is missing or unreadable; install it (apt-get install libmnl0, dnf install libmnl, apk add libmnl). The loader said: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}

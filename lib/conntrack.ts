@@ -7,7 +7,7 @@ import type { NetsandboxError } from './errors.js';
 import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackTuple } from './native.js';
 import { dumpChunks, type Listing, listing, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
-import { type Family, formatIp, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
+import { type Family, type FamilyFilter, formatIp, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
 
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre' | 'udplite' | number;
 
@@ -15,11 +15,11 @@ export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dc
 export interface ConntrackTuple {
   src: string;
   dst: string;
-  srcPort?: number;
-  dstPort?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  icmpId?: number;
+  srcPort?: number | undefined;
+  dstPort?: number | undefined;
+  icmpType?: number | undefined;
+  icmpCode?: number | undefined;
+  icmpId?: number | undefined;
 }
 
 /** An entry as `conntrack -L` shows it. Plain data: `JSON.stringify` prints it. */
@@ -40,7 +40,7 @@ export interface ConntrackEntry {
 
 /** An entry to create, like `conntrack -I`. Without `reply`, the reply is the original reversed. */
 export interface NewConntrackEntry {
-  family?: Family;
+  family?: Family | undefined;
   protocol: ConntrackProtocol;
   original: ConntrackTuple;
   reply?: ConntrackTuple | undefined;
@@ -83,6 +83,18 @@ export interface UdpService {
   targetPort?: number | undefined;
   /** The IPs of its serving endpoints. */
   endpoints: string[];
+}
+
+/** What `list()` keeps: entries of the family and protocol that match a filter (an array is an OR). */
+export interface ConntrackListOptions {
+  family?: Family | undefined;
+  protocol?: ConntrackProtocol | undefined;
+  filter?: ConntrackFilter | ConntrackFilter[] | undefined;
+}
+
+export interface CleanStaleUdpOptions {
+  family: Family;
+  services: UdpService[];
 }
 
 export interface StaleUdpResult extends ConntrackDeleteResult {
@@ -373,7 +385,7 @@ export class SandboxConntrack {
   }
 
   /** Like `conntrack -L [-f FAMILY] [-p PROTO]`, with filters as `delete` takes them. */
-  async list(options: { family?: Family; protocol?: ConntrackProtocol; filter?: ConntrackFilter | ConntrackFilter[] } = {}): Promise<Listing<ConntrackEntry>> {
+  async list(options: ConntrackListOptions = {}): Promise<Listing<ConntrackEntry>> {
     const base = compileFilter({ family: options.family, protocol: options.protocol }, 'options');
     const filters = options.filter === undefined ? undefined : compileFilters(options.filter).map((f) => ({
       ...f, family: f.family ?? base.family, protocol: f.protocol ?? base.protocol,
@@ -418,7 +430,7 @@ export class SandboxConntrack {
    * Like `conntrack -F [-f FAMILY]`: every entry (of the family). The kernel's flush ignores the
    * family (conntrack-tools' `-F -f ipv6` empties both tables here), so one family is a delete.
    */
-  async flush(options: { family?: Family } = {}): Promise<void> {
+  async flush(options: FamilyFilter = {}): Promise<void> {
     if (options.family === undefined) {
       await send(this.#sandbox, { operation: 'conntrack.flush' }, 'flushConntrack', {});
       return;
@@ -433,7 +445,7 @@ export class SandboxConntrack {
    * from a serving endpoint of that service (or, with targetPort, from another port). All the
    * entries of a service without serving endpoints are stale. One dump and hash lookups.
    */
-  async cleanStaleUdp(options: { family: Family; services: UdpService[] }): Promise<StaleUdpResult> {
+  async cleanStaleUdp(options: CleanStaleUdpOptions): Promise<StaleUdpResult> {
     const family = requireFamily(options?.family);
     if (!Array.isArray(options.services)) throw new TypeError('services must be an array');
     interface Backends { endpoints: Set<IpKey>; targetPort: number | undefined }

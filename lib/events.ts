@@ -9,13 +9,13 @@ import type { Neighbor } from './sandbox.js';
 
 export interface WatchOptions {
   /** Interfaces made, changed (up, down, carrier, renamed, ...) and deleted: `ip monitor link`. */
-  links?: boolean;
+  links?: boolean | undefined;
   /** IPv4 and IPv6 addresses: `ip monitor address`. */
-  addresses?: boolean;
+  addresses?: boolean | undefined;
   /** Routes of every table: `ip monitor route`. */
-  routes?: boolean;
+  routes?: boolean | undefined;
   /** IP neighbours: `ip monitor neigh`. */
-  neighbors?: boolean;
+  neighbors?: boolean | undefined;
 }
 
 /** What the sandbox looked like after events were lost: the lists of what was subscribed. */
@@ -38,9 +38,9 @@ export type SandboxEvent =
 
 export interface WaitOptions {
   /** Milliseconds; then the wait rejects with code ETIMEDOUT. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Aborting it rejects the wait with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What a Sandbox gives its events: how to open the socket, make objects, and list. */

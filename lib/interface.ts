@@ -7,14 +7,14 @@ import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './n
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
-import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireBoolean, requireFamily, requireInteger, requireString, type Family } from './validate.js';
+import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireBoolean, requireFamily, requireInteger, requireString, type Family, type FamilyFilter } from './validate.js';
 
 /** What Interface.waitFor() waits for: every field given must hold. */
 export interface LinkState {
   /** RFC 2863 state, as `operState` reads: 'up', 'down', 'lowerlayerdown', ... */
-  operState?: (typeof operStates)[number];
-  up?: boolean;
-  carrier?: boolean;
+  operState?: (typeof operStates)[number] | undefined;
+  up?: boolean | undefined;
+  carrier?: boolean | undefined;
 }
 
 function linkStateTest(state: LinkState): (link: Interface) => boolean {
@@ -35,15 +35,15 @@ function linkStateTest(state: LinkState): (link: Interface) => boolean {
 
 /** A bridge port's settings (`bridge link set dev PORT ...`); `flood` is unicast flooding. */
 export interface BridgePortSettings {
-  hairpin?: boolean;
-  isolated?: boolean;
-  learning?: boolean;
-  flood?: boolean;
-  proxyArp?: boolean;
+  hairpin?: boolean | undefined;
+  isolated?: boolean | undefined;
+  learning?: boolean | undefined;
+  flood?: boolean | undefined;
+  proxyArp?: boolean | undefined;
   /** STP path cost, 1-65535. */
-  cost?: number;
+  cost?: number | undefined;
   /** STP port priority, 0-63. */
-  priority?: number;
+  priority?: number | undefined;
 }
 
 function bridgePortFields(settings: BridgePortSettings): BridgePortSettings {
@@ -65,6 +65,13 @@ function alternativeName(value: unknown): string {
     throw new RangeError(`altName '${name}' must be 1 to 127 bytes, without '/', NUL or white space`);
   }
   return name;
+}
+
+/** What `JSON.stringify(iface)` prints: the fields, and the sandbox's name or path. */
+export interface InterfaceJSON {
+  index: number; name: string; kind: string; mtu: number; mac: string; up: boolean; carrier: boolean; operState: string;
+  master: string | null; alias: string | null; promisc: boolean; allmulti: boolean; txQueueLen: number; group: number;
+  altNames: readonly string[]; peerIndex: number | null; linkNetnsId: number | null; sandbox: string;
 }
 
 /** An interface given as an Interface object or by name. */
@@ -89,30 +96,30 @@ export interface Address {
 
 export interface AddressOptions {
   /** IPv6: skip duplicate address detection (`ip addr add ... nodad`). */
-  noDad?: boolean;
-  scope?: 'global' | 'site' | 'link' | 'host' | number;
+  noDad?: boolean | undefined;
+  scope?: 'global' | 'site' | 'link' | 'host' | number | undefined;
   /** IPv4 broadcast address. */
-  broadcast?: string;
+  broadcast?: string | undefined;
   /** Point-to-point peer (`ip addr add LOCAL peer PEER`). */
-  peer?: string;
+  peer?: string | undefined;
   /** Add no route for the address's prefix (`noprefixroute`). */
-  noPrefixRoute?: boolean;
+  noPrefixRoute?: boolean | undefined;
   /** Seconds until the address is removed (`valid_lft`); forever unless set. */
-  validLifetime?: number | 'forever';
+  validLifetime?: number | 'forever' | undefined;
   /** Seconds until it is deprecated (`preferred_lft`), at most validLifetime; validLifetime unless set. */
-  preferredLifetime?: number | 'forever';
+  preferredLifetime?: number | 'forever' | undefined;
 }
 
 export interface MoveOptions {
   /** The name in the target sandbox: the kernel renames as it moves, so nothing clashes. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Per-interface sysctls ('ipv6.conf.accept_ra' or 'net.ipv6.conf.IFNAME.accept_ra'), applied
    * in the target after the move and before anything brings the interface up. The kernel resets
    * per-interface sysctls on a move, so this is the moment they stick. If one fails, the
    * interface is moved back under its old name and the error says which key and why.
    */
-  sysctls?: SysctlEntries;
+  sysctls?: SysctlEntries | undefined;
 }
 
 /**
@@ -164,7 +171,7 @@ export class Interface {
     return new InterfaceSysctl(this);
   }
 
-  toJSON(): object {
+  toJSON(): InterfaceJSON {
     const { index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId } = this;
     return {
       index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId,
@@ -388,7 +395,7 @@ export class Interface {
   }
 
   /** Like `ip addr show dev NAME`. */
-  async addresses(options: { family?: Family } = {}): Promise<Address[]> {
+  async addresses(options: FamilyFilter = {}): Promise<Address[]> {
     const { items } = await dump(this.#sandbox, { operation: 'addresses', target: this.name }, 'addresses',
       { dev: this.index, ...(options.family !== undefined && { family: requireFamily(options.family) }) }, toAddress);
     return items;

@@ -15,21 +15,21 @@ export interface PodSpec {
   /** The pod's id (a container id, say): names the host veth and marks it as this pod's. */
   id: string;
   /** The host side's name; by default 'nsb' and 11 hex digits of a hash of the id. */
-  hostIface?: string;
+  hostIface?: string | undefined;
   /** The pod side's name, made directly in the pod (no clash with a host eth0). */
-  ifName?: string;
+  ifName?: string | undefined;
   /** The pod's IPv4 address (a /32), reached from the host through the veth. */
-  ipv4?: string;
+  ipv4?: string | undefined;
   /** The pod's IPv6 address (a /128). */
-  ipv6?: string;
+  ipv6?: string | undefined;
   /** Addresses for the pod's lo (anycast services), CIDRs. */
-  anycast?: string[];
+  anycast?: string[] | undefined;
   /** More addresses for the pod side, CIDRs. */
-  addresses?: string[];
+  addresses?: string[] | undefined;
   /** Per-interface sysctls of the pod side ('ipv6.conf.accept_ra': 0, ...). */
-  sysctls?: SysctlEntries;
+  sysctls?: SysctlEntries | undefined;
   /** Who set the pod up: listPods(host, { owner }) finds its pods again. */
-  owner?: string;
+  owner?: string | undefined;
 }
 
 export interface PodInfo {

@@ -20,22 +20,22 @@ import { type Family, ipAddress, requireInteger } from './validate.js';
 export interface ListenOptions {
   port: number;
   /** An address of the sandbox; by default every address, IPv6 and IPv4. */
-  host?: string;
-  backlog?: number;
+  host?: string | undefined;
+  backlog?: number | undefined;
 }
 
 export interface ConnectOptions {
   host: string;
   port: number;
   /** Milliseconds to wait for the connection; then ETIMEDOUT. */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 export interface UdpSocketOptions {
   type: 'udp4' | 'udp6';
   /** 0 or absent: a port the kernel picks. */
-  port?: number;
-  address?: string;
+  port?: number | undefined;
+  address?: string | undefined;
 }
 
 export interface ExecResult {

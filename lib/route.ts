@@ -11,42 +11,42 @@ export interface RouteSpec {
   /** 'default' or a network, '198.51.100.0/24'; a bare address is a host route. */
   dst: string;
   /** The gateway. */
-  via?: string;
-  dev?: InterfaceRef;
+  via?: string | undefined;
+  dev?: InterfaceRef | undefined;
   /** Defaults like iproute2: 'link' without a gateway, 'global' with one. */
-  scope?: ScopeName | number;
+  scope?: ScopeName | number | undefined;
   /** Treat the gateway as directly reachable on dev even without a covering prefix. */
-  onLink?: boolean;
-  table?: 'main' | 'local' | 'default' | number;
-  metric?: number;
+  onLink?: boolean | undefined;
+  table?: 'main' | 'local' | 'default' | number | undefined;
+  metric?: number | undefined;
   /** The preferred source address. */
-  src?: string;
-  protocol?: string | number;
-  type?: string | number;
+  src?: string | undefined;
+  protocol?: string | number | undefined;
+  type?: string | number | undefined;
   /** IPv6 only: a source-specific route, for packets from this prefix (`ip -6 route add ... from PREFIX`). */
-  from?: string;
+  from?: string | undefined;
   /** Through a nexthop object (`ip route add DST nhid ID`), instead of via and dev. */
-  nexthopId?: number;
+  nexthopId?: number | undefined;
   /** An ECMP route (`ip route add DST nexthop via A dev D weight W nexthop ...`), instead of via and dev. */
-  nexthops?: RouteNexthop[];
+  nexthops?: RouteNexthop[] | undefined;
   /** The path MTU (`mtu N`). */
-  mtu?: number;
+  mtu?: number | undefined;
   /** The MSS advertised to peers (`advmss N`). */
-  advmss?: number;
+  advmss?: number | undefined;
   /** Metrics the kernel must not change, such as through path MTU discovery (`mtu lock N`). */
-  lock?: Array<'mtu' | 'advmss'>;
+  lock?: Array<'mtu' | 'advmss'> | undefined;
   /** IPv6: the route's preference (`pref low|medium|high`). */
-  pref?: 'low' | 'medium' | 'high';
+  pref?: 'low' | 'medium' | 'high' | undefined;
   /** Needed only for dst 'default' without via or src: which default route. */
-  family?: Family;
+  family?: Family | undefined;
 }
 
 /** One path of an ECMP route: a gateway, a device or both; weight 1-256 (1 unless told). */
 export interface RouteNexthop {
-  via?: string;
-  dev?: InterfaceRef;
-  weight?: number;
-  onLink?: boolean;
+  via?: string | undefined;
+  dev?: InterfaceRef | undefined;
+  weight?: number | undefined;
+  onLink?: boolean | undefined;
 }
 
 /** A route as the kernel reports it. Plain data, plus delete(). */

@@ -20,7 +20,7 @@ import { describeNexthop, type Nexthop, nexthopFields, nexthopId, type NexthopSp
 import { describeRule, type Rule, ruleFields, type RuleSpec, toRule } from './rule.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
-  type Family, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
+  type Family, type FamilyFilter, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
 } from './validate.js';
 
 
@@ -29,51 +29,80 @@ export type { Listing } from './request.js';
 export interface TunOptions {
   mode: 'tun' | 'tap';
   /** The uid (a number) that may attach to the device. */
-  user?: number;
+  user?: number | undefined;
   /** The gid that may attach to the device. */
-  group?: number;
+  group?: number | undefined;
   /** Let several descriptors attach, a queue each (IFF_MULTI_QUEUE). */
-  multiQueue?: boolean;
+  multiQueue?: boolean | undefined;
 }
+
+/** `routes()`: the main table unless told; 'all' for every table. */
+export interface RouteListOptions { family?: Family | undefined; table?: RouteSpec['table'] | 'all' | undefined }
+
+/** `routeTo()`: as `ip route get ADDRESS from SRC oif DEV`. */
+export interface RouteToOptions { from?: string | undefined; dev?: InterfaceRef | undefined }
+
+/** A neighbour to add: `ip neigh replace IP lladdr MAC dev D` (permanent unless told), or a proxy entry. */
+export interface NeighborSpec {
+  ip: string;
+  mac?: string | undefined;
+  dev: InterfaceRef;
+  permanent?: boolean | undefined;
+  proxy?: boolean | undefined;
+}
+
+/** A neighbour to delete. */
+export interface NeighborRef { ip: string; dev: InterfaceRef; proxy?: boolean | undefined }
+
+/** `neighbors()`: as `ip neigh show [dev D] [nud all] [proxy]`. */
+export interface NeighborListOptions {
+  dev?: InterfaceRef | undefined;
+  family?: Family | undefined;
+  nud?: 'all' | undefined;
+  proxy?: boolean | undefined;
+}
+
+/** What `JSON.stringify(sandbox)` prints. */
+export interface SandboxJSON { name: string | undefined; path: string; id: number }
 
 export interface CreateOptions {
   /** Where the namespace is bind-mounted, as `ip netns add` does in /run/netns. */
-  basePath?: string;
+  basePath?: string | undefined;
 }
 
 export type OpenTarget = string | { path: string } | { pid: number };
 
-export interface LinkOptions { mtu?: number; mac?: string }
+export interface LinkOptions { mtu?: number | undefined; mac?: string | undefined }
 
 export interface VethOptions extends LinkOptions {
   peer: LinkOptions & {
     name: string;
     /** Create the peer directly in this sandbox (default: the same sandbox). */
-    sandbox?: Sandbox;
+    sandbox?: Sandbox | undefined;
     /**
      * Per-interface sysctls for the peer, applied in its sandbox before anything brings it up.
      * If one fails the pair is deleted and the error says which key and why.
      */
-    sysctls?: SysctlEntries;
+    sysctls?: SysctlEntries | undefined;
   };
 }
 
 export interface MacvlanOptions extends LinkOptions {
   parent: InterfaceRef;
-  mode?: 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
+  mode?: 'private' | 'vepa' | 'bridge' | 'passthru' | 'source' | undefined;
 }
 
 export interface VxlanOptions extends LinkOptions {
   vni: number;
   /** UDP destination port; 4789 is IANA's. */
   port: number;
-  local?: string;
+  local?: string | undefined;
   /** Unicast remote VTEP. */
-  remote?: string;
+  remote?: string | undefined;
   /** Multicast group (needs parent). */
-  group?: string;
-  parent?: InterfaceRef;
-  learning?: boolean;
+  group?: string | undefined;
+  parent?: InterfaceRef | undefined;
+  learning?: boolean | undefined;
 }
 
 export interface VlanOptions extends LinkOptions { parent: InterfaceRef; id: number }
@@ -106,13 +135,13 @@ export interface FdbSpec {
   mac: string;
   dev: InterfaceRef;
   /** The remote VTEP of a vxlan entry. */
-  dst?: string;
-  vlan?: number;
+  dst?: string | undefined;
+  vlan?: number | undefined;
   /** The bridge's table: for a bridge port. Without master or self, self (as bridge fdb add). */
-  master?: boolean;
-  self?: boolean;
+  master?: boolean | undefined;
+  self?: boolean | undefined;
   /** static (NUD_NOARP) instead of permanent. */
-  static?: boolean;
+  static?: boolean | undefined;
 }
 
 
@@ -240,7 +269,7 @@ export class Sandbox implements AsyncDisposable {
     await (this.#created ? this.destroy() : this.close());
   }
 
-  toJSON(): object {
+  toJSON(): SandboxJSON {
     return { name: this.name, path: this.path, id: this.id };
   }
 
@@ -394,7 +423,7 @@ export class Sandbox implements AsyncDisposable {
   // ---- Addresses ------------------------------------------------------------------------
 
   /** Like `ip addr show`. */
-  async addresses(options: { family?: Family } = {}): Promise<Listing<Address>> {
+  async addresses(options: FamilyFilter = {}): Promise<Listing<Address>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const { items, partial } = await dump(this, { operation: 'addresses' }, 'addresses', family ? { family } : {}, toAddress);
     return listing(items, partial);
@@ -434,7 +463,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip route show [table T]`: the main table unless told; 'all' for every table. */
-  async routes(options: { family?: Family; table?: RouteSpec['table'] | 'all' } = {}): Promise<Listing<Route>> {
+  async routes(options: RouteListOptions = {}): Promise<Listing<Route>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const table = options.table === 'all' ? 0 : named(options.table ?? 'main', tables, 'table', 0xffffffff);
     const { items, partial } = await dump(this, { operation: 'routes' }, 'routes', { table, ...(family && { family }) }, (r) => new Route(this, r));
@@ -442,7 +471,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip route get ADDRESS [from SRC] [oif DEV]`: the route the kernel would use. */
-  async routeTo(address: string, options: { from?: string; dev?: InterfaceRef } = {}): Promise<Route> {
+  async routeTo(address: string, options: RouteToOptions = {}): Promise<Route> {
     const dst = ipAddress(address, 'address');
     const record = routeRecord({
       family: dst.family,
@@ -487,7 +516,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip nexthop show`: both families and the groups unless told, by id. */
-  async nexthops(options: { family?: Family } = {}): Promise<Listing<Nexthop>> {
+  async nexthops(options: FamilyFilter = {}): Promise<Listing<Nexthop>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const { items, partial } = await dump(this, { operation: 'nexthops' }, 'nexthops', family ? { family } : {}, toNexthop);
     return listing(items, partial);
@@ -508,7 +537,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip rule show` (and `ip -6 rule show`): both families unless told, by priority. */
-  async rules(options: { family?: Family } = {}): Promise<Listing<Rule>> {
+  async rules(options: FamilyFilter = {}): Promise<Listing<Rule>> {
     const family = options.family === undefined ? undefined : requireFamily(options.family);
     const { items, partial } = await dump(this, { operation: 'rules' }, 'rules', family ? { family } : {}, toRule);
     return listing(items, partial);
@@ -597,7 +626,7 @@ export class Sandbox implements AsyncDisposable {
   // ---- Neighbours ------------------------------------------------------------------------
 
   /** Like `ip neigh replace IP lladdr MAC dev DEV [nud permanent|reachable]` (permanent by default). */
-  async addNeighbor(entry: { ip: string; mac?: string; dev: InterfaceRef; permanent?: boolean; proxy?: boolean }): Promise<void> {
+  async addNeighbor(entry: NeighborSpec): Promise<void> {
     const proxy = entry?.proxy === undefined ? false : requireBoolean(entry.proxy, 'proxy');
     const spec = {
       ip: ipAddress(entry?.ip, 'ip').address,
@@ -610,7 +639,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `ip neigh del [proxy] IP dev DEV`. */
-  async deleteNeighbor(entry: { ip: string; dev: InterfaceRef; proxy?: boolean }): Promise<void> {
+  async deleteNeighbor(entry: NeighborRef): Promise<void> {
     const spec = {
       ip: ipAddress(entry?.ip, 'ip').address,
       dev: linkRef(this, entry.dev, 'dev'),
@@ -624,7 +653,7 @@ export class Sandbox implements AsyncDisposable {
    * them out; `nud: 'all'` lists them too (`ip neigh show nud all`); `proxy: true` lists the
    * proxy entries instead (`ip neigh show proxy`).
    */
-  async neighbors(options: { dev?: InterfaceRef; family?: Family; nud?: 'all'; proxy?: boolean } = {}): Promise<Listing<Neighbor>> {
+  async neighbors(options: NeighborListOptions = {}): Promise<Listing<Neighbor>> {
     const proxy = options.proxy === undefined ? false : requireBoolean(options.proxy, 'proxy');
     const filter = {
       ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }),
@@ -651,7 +680,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Like `bridge fdb show [dev DEV]`. */
-  async fdbEntries(options: { dev?: InterfaceRef } = {}): Promise<Listing<FdbEntry>> {
+  async fdbEntries(options: { dev?: InterfaceRef | undefined } = {}): Promise<Listing<FdbEntry>> {
     const filter = { fdb: true, ...(options.dev !== undefined && { dev: linkRef(this, options.dev, 'dev') }) };
     const { items, partial } = await dump(this, { operation: 'fdbEntries' }, 'neighbors', filter, (n): FdbEntry => ({
       mac: n.mac ?? '',

@@ -6,6 +6,9 @@
 
 export type Family = 4 | 6;
 
+/** A list's family: both unless told. */
+export interface FamilyFilter { family?: Family | undefined }
+
 export interface Cidr {
   family: Family;
   address: string;

@@ -1,4 +1,4 @@
-// `npm install` must stop with one line naming what to install when a build dependency is missing.
+// `npm install` without a fitting prebuild must stop with one line per missing build dependency.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
@@ -13,12 +13,17 @@ describe('native/check-build-deps.sh', () => {
   it('names libmnl-dev when pkg-config cannot find libmnl', () => {
     const result = run({ PKG_CONFIG_LIBDIR: '/nonexistent', PKG_CONFIG_PATH: '' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('netsandbox: libmnl headers not found; install them: apt-get install libmnl-dev pkg-config\n');
+    expect(result.stderr).toBe('netsandbox: building needs the libmnl headers: apt-get install libmnl-dev pkg-config\n');
   });
 
-  it('names build-essential when there is no compiler', () => {
+  it('names build-essential, Python and libmnl-dev when none is on PATH', () => {
     const result = run({ PATH: '/nonexistent' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('netsandbox: no C++ compiler or make found; install them: apt-get install build-essential\n');
+    expect(result.stderr).toBe([
+      'netsandbox: no prebuilt binary fits this platform, and building one needs a C++ compiler and make: apt-get install build-essential',
+      'netsandbox: building needs Python 3 (node-gyp runs it): apt-get install python3',
+      'netsandbox: building needs the libmnl headers: apt-get install libmnl-dev pkg-config',
+      '',
+    ].join('\n'));
   });
 });

@@ -49,7 +49,7 @@ export function renderChart(labels: Record<string, string>, results: Record<stri
   const height = y + 50;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 60}" height="${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
+    '<rect width="100%" height="100%" fill="white"/>',
     `<text x="${labelWidth}" y="12" font-size="12">per-operation time, µs (log scale; shorter is faster; a dump row is per whole dump)</text>`,
     ...axis, ...parts, ...legend,
     '</svg>',

@@ -11,7 +11,8 @@ export interface ErrorContext {
   target?: string;
 }
 
-interface ErrorDetails extends ErrorContext {
+/** What an error is made of: where it happened, and the kernel's or the library's words. */
+export interface ErrorDetails extends ErrorContext {
   code: string;
   errno?: number;
   extack?: string;

@@ -16,6 +16,7 @@ export type { RouteNexthop, RouteSpec, ScopeName } from './route.js';
 export type { PortRange, Rule, RuleAction, RuleSpec } from './rule.js';
 export type { Nexthop, NexthopSpec } from './nexthop.js';
 export { NetsandboxError, NotFoundError, ExistsError, PermissionError, UnsupportedError } from './errors.js';
+export type { ErrorContext, ErrorDetails } from './errors.js';
 export type { Family, FamilyFilter } from './validate.js';
 export { sysctlProfiles, SandboxSysctl, InterfaceSysctl } from './sysctl.js';
 export type { SysctlChange, SysctlApplyResult, SysctlEntries, SysctlSnapshot, SysctlStatus, SysctlValue } from './sysctl.js';

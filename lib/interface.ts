@@ -77,7 +77,9 @@ export interface InterfaceJSON {
 /** An interface given as an Interface object or by name. */
 export type InterfaceRef = Interface | string;
 
-export type Statistics = NativeStats;
+/** Counters, like `ip -s link show` prints them. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the public name of the binding's shape, documented
+export interface Statistics extends NativeStats {}
 
 export interface Address {
   family: Family;

@@ -78,7 +78,7 @@ export function ruleFields(spec: RuleSpec, forDelete = false): NativeRule {
   for (const key of ['from', 'to'] as const) {
     if (spec[key] === undefined) continue;
     const prefix = network(spec[key], key);
-    if (family !== undefined && prefix.family !== family) throw new RangeError(`from and to are of different families`);
+    if (family !== undefined && prefix.family !== family) throw new RangeError('from and to are of different families');
     family = prefix.family;
     out[key] = prefix.address;
     out[key === 'from' ? 'fromLen' : 'toLen'] = prefix.prefixLength;

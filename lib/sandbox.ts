@@ -23,7 +23,6 @@ import {
   type Family, type FamilyFilter, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
 } from './validate.js';
 
-
 export type { Listing } from './request.js';
 
 export interface TunOptions {
@@ -143,7 +142,6 @@ export interface FdbSpec {
   /** static (NUD_NOARP) instead of permanent. */
   static?: boolean | undefined;
 }
-
 
 /**
  * A network namespace, driven through its own worker thread. Requests on one sandbox run in
@@ -716,7 +714,6 @@ function isMulticast(address: string): boolean {
 function neighborState(n: NativeNeighbor): string[] {
   return n.state === 0 ? ['none'] : flagNames(n.state, neighborStates);
 }
-
 
 function basePath(value: string | undefined): string {
   const dir = fsPath(value ?? DEFAULT_BASE_PATH, 'basePath');

@@ -44,7 +44,7 @@ const preludes: Record<string, string> = {
     ${veth('host', 'hostEnd', 'eth0', 'pod', '169.254.1.1/32', '198.51.100.10/32')}`,
   'pod-eth1': `const host = await Sandbox.create('host'); const pod = await Sandbox.create('pod');
     ${veth('host', 'hostEnd', 'eth1', 'pod', '192.0.2.1/24', '192.0.2.10/24')}`,
-  'host-pod': `const host = await Sandbox.create('host'); const pod = await Sandbox.create('pod');`,
+  'host-pod': 'const host = await Sandbox.create(\'host\'); const pod = await Sandbox.create(\'pod\');',
   'web-client': `import http from 'node:http';
     const web = await Sandbox.create('web'); const client = await Sandbox.create('client');
     ${veth('web', 'hostEnd', 'eth0', 'client', '192.0.2.1/24', '192.0.2.2/24')}`,
@@ -58,7 +58,7 @@ const preludes: Record<string, string> = {
 };
 
 function run(block: Block): string {
-  const code = block.code.replaceAll(`from 'netsandbox'`, `from '${lib}'`);
+  const code = block.code.replaceAll('from \'netsandbox\'', `from '${lib}'`);
   const source = block.prelude === 'module' ? code : [
     `import { Sandbox } from '${lib}';`,
     preludes[block.prelude!] ?? (() => { throw new Error(`README line ${block.line}: no prelude ${block.prelude}`); })(),

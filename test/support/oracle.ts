@@ -13,8 +13,14 @@ export function ipRaw(netns: string, ...args: string[]): string {
 }
 
 export interface IpLink { ifindex: number; ifname: string; mtu: number; address: string; flags: string[]; operstate: string; master?: string; linkinfo?: { info_kind: string } }
-export interface IpAddr { ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string; address?: string; broadcast?: string; nodad?: boolean }> }
-export interface IpRoute { dst: string; gateway?: string; dev?: string; scope?: string; metric?: number; table?: string; protocol?: string; prefsrc?: string; flags: string[]; type?: string }
+export interface IpAddr {
+  ifname: string;
+  addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string; address?: string; broadcast?: string; nodad?: boolean }>;
+}
+export interface IpRoute {
+  dst: string; gateway?: string; dev?: string; scope?: string; metric?: number; table?: string; protocol?: string;
+  prefsrc?: string; flags: string[]; type?: string;
+}
 
 let made = 0;
 

@@ -8,7 +8,6 @@ import type { NativeSandboxHandle } from '../../lib/native.js';
 import { registerSandbox } from '../../lib/request.js';
 import type { Sandbox } from '../../lib/sandbox.js';
 
-
 const context = { operation: 'addRoute', sandbox: 'web-1', target: '198.51.100.0/24 via 192.0.2.1' };
 
 describe('error mapping', () => {

@@ -10,6 +10,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$root"
 npm run prebuild --silent >/dev/null 2>&1
+if command -v aarch64-linux-gnu-g++ >/dev/null 2>&1; then
+  npm run prebuild:arm64 --silent >/dev/null 2>&1
+  arm64=prebuilds/linux-arm64/netsandbox.glibc.node
+  aarch64-linux-gnu-readelf -h "$arm64" | grep -q 'Machine:.*AArch64'
+  [ "$(aarch64-linux-gnu-readelf -d "$arm64" | grep -c NEEDED)" = 2 ] # libmnl.so.0 and libc.so.6 only
+  echo "netsandbox: linux-arm64 prebuild cross-built ($(du -k "$arm64" | cut -f1) KiB, needs $(aarch64-linux-gnu-objdump -T "$arm64" | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -n 1)); not loaded: no arm64 Node here"
+fi
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 echo "netsandbox: tarball $(basename "$tarball"), $(du -k "$tarball" | cut -f1) KiB, $(tar tzf "$tarball" | wc -l) files"
 tar tzf "$tarball" | grep -q 'package/prebuilds/linux-x64/netsandbox.glibc.node'

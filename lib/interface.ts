@@ -256,13 +256,13 @@ export class Interface {
   }
 
   /** The interface's settings as a bridge port, read now; rejects with ERR_NOT_BRIDGE_PORT if it is none. */
-  async bridgePort(): Promise<Required<BridgePortSettings>> {
+  async bridgePort(): Promise<BridgePortSettings> {
     await this.refresh();
     const port = this.#link.bridgePort;
     if (!port) {
       throw libraryError('ERR_NOT_BRIDGE_PORT', `${this.name} is not a bridge's port`, { operation: 'bridgePort', sandbox: label(this.#sandbox), target: this.name });
     }
-    return port as Required<BridgePortSettings>;
+    return { ...port };
   }
 
   /** Like `ip link set NAME mtu N`. */
@@ -506,14 +506,15 @@ function toNativeAddress(dev: number, address: string, options: AddressOptions) 
 
 const FOREVER = 0xffffffff;
 
-function lifetime(value: number | 'forever', what: string): number {
-  return value === 'forever' ? FOREVER : requireInteger(value, what, 1, FOREVER - 1);
+/** Seconds; a preferred lifetime may be 0 (the address is deprecated at once), a valid one not. */
+function lifetime(value: number | 'forever', what: string, min: number): number {
+  return value === 'forever' ? FOREVER : requireInteger(value, what, min, FOREVER - 1);
 }
 
 function lifetimes(options: AddressOptions): { validLifetime?: number; preferredLifetime?: number } {
   if (options.validLifetime === undefined && options.preferredLifetime === undefined) return {};
-  const valid = options.validLifetime === undefined ? FOREVER : lifetime(options.validLifetime, 'validLifetime');
-  const preferred = options.preferredLifetime === undefined ? valid : lifetime(options.preferredLifetime, 'preferredLifetime');
+  const valid = options.validLifetime === undefined ? FOREVER : lifetime(options.validLifetime, 'validLifetime', 1);
+  const preferred = options.preferredLifetime === undefined ? valid : lifetime(options.preferredLifetime, 'preferredLifetime', 0);
   if (preferred > valid) throw new RangeError(`preferredLifetime ${String(options.preferredLifetime)} is longer than validLifetime ${String(options.validLifetime)}`);
   return { validLifetime: valid, preferredLifetime: preferred };
 }

@@ -229,6 +229,10 @@ function loadBinding(): Binding {
     if (error instanceof Error && /libmnl\.so/.test(error.message)) {
       throw new Error(`netsandbox: libmnl.so.0 is missing or unreadable; install it (apt-get install libmnl0, dnf install libmnl, apk add libmnl). The loader said: ${error.message}`, { cause: error });
     }
+    // A prebuild loaded with install scripts skipped, on a glibc older than it was built with.
+    if (error instanceof Error && /GLIBC_[\d.]+' not found/.test(error.message)) {
+      throw new Error(`netsandbox: the prebuilt binary needs a newer glibc than this system's; build it from source with \`npm rebuild netsandbox\` (a C++ compiler, make, Python 3 and libmnl-dev). The loader said: ${error.message}`, { cause: error });
+    }
     throw error;
   }
 }

@@ -209,6 +209,9 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
     out.from = from.address;
     out.fromLength = from.prefixLength;
   }
+  // A multipath route's family may show only in its nexthops' gateways.
+  const firstVia = Array.isArray(spec.nexthops) ? spec.nexthops.find((h) => typeof h?.via === 'string')?.via : undefined;
+  if (family === undefined && firstVia !== undefined) family = parseIp(firstVia) || undefined;
   if (spec.family !== undefined && family !== spec.family) {
     throw new RangeError(`family ${spec.family} does not match the route's addresses`);
   }
@@ -242,7 +245,10 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
     out.table ??= RT_TABLE_MAIN;
     out.protocol ??= RTPROT_BOOT;
     out.type ??= RTN_UNICAST;
-    out.scope ??= defaultScope(out.type, out.via ?? out.nexthops?.find((h) => h.via !== undefined)?.via);
+    // Through nexthops (objects or a list) the route is global, as iproute2 makes it: the kernel
+    // refuses link scope over an on-link nexthop.
+    const through = out.nexthopId !== undefined || out.nexthops !== undefined;
+    out.scope ??= through && out.type === RTN_UNICAST ? scopes.global! : defaultScope(out.type, out.via);
   }
   return out as RouteFields;
 }

@@ -42,6 +42,7 @@ export function interfaceName(value: unknown, what = 'interface name'): string {
   if (name === '.' || name === '..' || /[/:\s\0]/.test(name)) {
     fail('range', `${what} '${name}' may not be '.' or '..' or contain '/', ':', NUL or white space`);
   }
+  if (name.includes('%')) fail('range', `${what} '${name}' may not contain '%': the kernel would pick a name from it ('eth%d')`);
   return name;
 }
 
@@ -51,7 +52,7 @@ function isPlainInterfaceName(name: string): boolean {
   if (n === 0 || n > 15 || (name.charCodeAt(0) === 46 && (n === 1 || (n === 2 && name.charCodeAt(1) === 46)))) return false;
   for (let i = 0; i < n; i++) {
     const c = name.charCodeAt(i);
-    if (c <= 32 || c >= 127 || c === 47 || c === 58) return false; // controls, space, DEL, non-ASCII, '/', ':'
+    if (c <= 32 || c >= 127 || c === 47 || c === 58 || c === 37) return false; // controls, space, DEL, non-ASCII, '/', ':', '%'
   }
   return true;
 }

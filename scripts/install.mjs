@@ -9,7 +9,19 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
+// The oldest glibc the prebuilds run on (the build machine's; test/pack.sh checks the binaries).
+export const MIN_GLIBC = '2.36';
+
+function glibcFits() {
+  const runtime = process.report?.getReport().header.glibcVersionRuntime;
+  if (runtime === undefined) return false; // musl: node-gyp-build would find no glibc prebuild anyway
+  const [major, minor] = runtime.split('.').map(Number);
+  const [needMajor, needMinor] = MIN_GLIBC.split('.').map(Number);
+  return major > needMajor || (major === needMajor && minor >= needMinor);
+}
+
 function prebuildFits() {
+  if (!glibcFits()) return false;
   try {
     require('node-gyp-build').path(root); // throws when no prebuild or build matches
     return true;
@@ -30,7 +42,9 @@ function nodeGyp() {
   return script ? [process.execPath, [script, 'rebuild']] : ['node-gyp', ['rebuild']];
 }
 
-if (!prebuildFits()) {
+if (process.argv[2] === '--min-glibc') {
+  console.log(MIN_GLIBC);
+} else if (!prebuildFits()) {
   const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
   process.exit(run('sh', [join(root, 'native', 'check-build-deps.sh')]) || run(...nodeGyp()));
 }

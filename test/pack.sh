@@ -20,7 +20,13 @@ fi
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 echo "netsandbox: tarball $(basename "$tarball"), $(du -k "$tarball" | cut -f1) KiB, $(tar tzf "$tarball" | wc -l) files"
 tar tzf "$tarball" | grep -q 'package/prebuilds/linux-x64/netsandbox.glibc.node'
-! tar tzf "$tarball" | grep -q 'package/native/nl/fuzz/'
+if tar tzf "$tarball" | grep -q 'package/native/nl/fuzz/'; then
+  echo "netsandbox: the fuzzers are in the tarball" >&2
+  exit 1
+fi
+# The install script picks the prebuild only on a glibc at least as new as the one it needs.
+needs=$(objdump -T prebuilds/linux-x64/netsandbox.glibc.node | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -n 1)
+[ "$needs" = "GLIBC_$(node scripts/install.mjs --min-glibc)" ]
 
 # A PATH with node, npm and a shell, and no c++, make or python3.
 mkdir "$work/bin"

@@ -223,7 +223,9 @@ bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
   uint32_t link = 0;
   if (attrs.U32(IFLA_LINK, &link) && link <= INT32_MAX) out->link = static_cast<int32_t>(link);
   uint32_t netnsid;
-  if (attrs.U32(IFLA_LINK_NETNSID, &netnsid)) out->link_netnsid = static_cast<int32_t>(netnsid);
+  // -1: the peer's namespace has no id here (it is going away, or ids are not kept).
+  if (attrs.U32(IFLA_LINK_NETNSID, &netnsid) && static_cast<int32_t>(netnsid) >= 0)
+    out->link_netnsid = static_cast<int32_t>(netnsid);
   if (const nlattr* props = attrs.get(IFLA_PROP_LIST)) {
     // A list of repeated IFLA_ALT_IFNAME strings, which an AttributeTable would collapse.
     mnl_attr_parse_nested(

@@ -9,7 +9,8 @@ std::vector<uint8_t> BuildAddNexthop(const NexthopSpec& spec, LinkResolver& reso
                                      Error* error) {
   int32_t oif = 0;
   if (!spec.dev.empty() && (oif = resolver.IndexOf(spec.dev, error)) == 0) return {};
-  MessageBuilder b(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_EXCL);
+  MessageBuilder b(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_EXCL,
+                   1024 + spec.group.size() * sizeof(nexthop_grp));
   auto* nhm = b.PutHeader<nhmsg>();
   nhm->nh_family = spec.family;
   if (spec.on_link) nhm->nh_flags = RTNH_F_ONLINK;

@@ -38,11 +38,14 @@ std::vector<uint8_t> BuildRoute(RouteOp op, const RouteSpec& spec, LinkResolver&
   // The kernel picks the device of a route given none (from the gateway; lo for IPv6's reject
   // routes): then it echoes the route, and the answer is what it made. A unicast route with its
   // device is installed as sent, and lib/ builds the result from the spec (no echo to parse).
+  // Metrics are echoed too: the kernel clamps them (an IPv4 MTU to 65520) without an error.
   if ((op == RouteOp::kAdd || op == RouteOp::kReplace) &&
-      (oif == 0 || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST)) {
+      (oif == 0 || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST || spec.mtu != 0 ||
+       spec.advmss != 0)) {
     flags |= NLM_F_ECHO;
   }
-  MessageBuilder b(TypeFor(op), flags);
+  // Room for the largest fixed part and every nexthop (an IPv6 one takes 28 bytes).
+  MessageBuilder b(TypeFor(op), flags, 1024 + spec.nexthops.size() * 32);
   auto* rtm = b.PutHeader<rtmsg>();
   rtm->rtm_family = spec.family;
   if (op == RouteOp::kGet) {

@@ -77,6 +77,9 @@ describe('addresses', () => {
     expect(info('198.51.100.40').noprefixroute).toBe(true); // IPv4 keeps its flags on replace
     await podEnd.replaceAddress('198.51.100.41/24'); // not there: added
     expect(info('198.51.100.41')).toBeDefined();
+    await podEnd.addAddress('198.51.100.44/24', { validLifetime: 500, preferredLifetime: 0 }); // deprecated at once
+    expect(info('198.51.100.44')).toMatchObject({ preferred_life_time: 0 });
+    await podEnd.deleteAddress('198.51.100.44/24');
     ipRaw(pod.name!, 'addr', 'add', '198.51.100.42/24', 'dev', 'eth0', 'valid_lft', '500', 'preferred_lft', '0', 'noprefixroute');
     const made = (await podEnd.addresses()).find((a) => a.address === '198.51.100.42')!;
     expect(made).toMatchObject({ preferredLifetime: 0, flags: expect.arrayContaining(['noprefixroute', 'deprecated']) });
@@ -247,6 +250,10 @@ describe('routes', () => {
   });
 
   it('adds routes with mtu, advmss, locks and an IPv6 preference as ip shows them, and reads those ip made', async () => {
+    // The kernel clamps an IPv4 MTU to 65520 without an error: the result is what it installed.
+    const clamped = await host.addRoute({ dst: '198.18.67.0/24', dev: hostEnd, mtu: 70000 });
+    expect(clamped.mtu).toBe((await host.routes()).find((r) => r.dst === '198.18.67.0/24')?.mtu);
+    await clamped.delete();
     const v4 = await host.addRoute({ dst: '198.18.65.0/24', dev: hostEnd, mtu: 1400, advmss: 1360, lock: ['mtu'] });
     const v6 = await host.addRoute({ dst: '2001:db8:65::/48', dev: hostEnd, mtu: 1300, pref: 'high' });
     expect(v4).toMatchObject({ mtu: 1400, advmss: 1360, lock: ['mtu'] });

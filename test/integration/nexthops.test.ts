@@ -52,6 +52,12 @@ describe('nexthop objects', () => {
     const route = await sb.addRoute({ dst: '198.51.100.0/24', nexthopId: 3 });
     expect(route.nexthops?.map((h) => [h.via, h.weight])).toEqual([['192.0.2.2', 1], ['192.0.2.3', 2]]);
     expect(ip<Array<{ nhid: number }>>(sb.name!, 'route', 'show', '198.51.100.0/24')[0]?.nhid).toBe(3);
+    // Global scope, as iproute2 gives a route through nexthops: link scope over the on-link
+    // nexthop 6 would be refused ("Scope mismatch with nexthop").
+    const onLink = await sb.addRoute({ dst: '203.0.113.0/24', nexthopId: 6 });
+    expect(onLink).toMatchObject({ scope: 'global', nexthopId: 6, via: '192.0.2.9' });
+    expect(ip<Array<{ scope?: string }>>(sb.name!, 'route', 'show', '203.0.113.0/24')[0]?.scope).toBeUndefined(); // ip omits global
+    await onLink.delete();
   });
 
   it('lists what ip made, and deletes by id or listed object; the kernel takes its routes with it', async () => {

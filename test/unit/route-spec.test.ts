@@ -77,7 +77,10 @@ describe('route specs', () => {
     expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', lock: ['mtu'] })).toThrow(/needs a value/);
     expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', mtu: 1400, lock: ['window' as never] })).toThrow(RangeError);
     expect(() => routeFields(sandbox, { dst: '198.51.100.0/24', pref: 'high' })).toThrow(/IPv6 only/);
-    expect(routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ via: '192.0.2.2' }, { dev: 'br0' }] }).scope).toBe(0); // global, as a gatewayed route
+    expect(routeFields(sandbox, { dst: '198.51.100.0/24', nexthops: [{ dev: 'br0' }] }).scope).toBe(0); // global, as iproute2 makes it
+    expect(routeFields(sandbox, { dst: '198.51.100.0/24', nexthopId: 6 }).scope).toBe(0);
+    // A default route's family from its nexthops' gateways.
+    expect(routeFields(sandbox, { dst: 'default', nexthops: [{ via: 'fe80::1', dev: 'br0' }, { via: 'fe80::2', dev: 'br0' }] }).family).toBe(6);
   });
 
   it('takes an Interface of the same sandbox by index, and refuses one of another', () => {

@@ -12,6 +12,8 @@ describe('interface names', () => {
     expect(() => interfaceName('abcdefghijklmnop')).toThrow(/1 to 15 bytes/);
     for (const bad of ['', '.', '..', 'a/b', 'a:b', 'a b', 'tab\t', 'v0\0x']) expect(() => interfaceName(bad)).toThrow(RangeError);
     expect(() => interfaceName(42)).toThrow(TypeError);
+    // A '%' would have the kernel pick a name (tun%d -> tun0): the one asked for would not exist.
+    expect(() => interfaceName('tun%d')).toThrow(/may not contain '%'/);
   });
 
   it('counts bytes, not characters', () => {

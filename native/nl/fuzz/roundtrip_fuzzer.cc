@@ -517,7 +517,7 @@ void Route(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.lock = in.ConsumeIntegral<uint32_t>();
   if (in.ConsumeBool()) spec.pref = in.ConsumeIntegral<uint8_t>();
   bool hop_unresolvable = false;
-  for (int i = in.ConsumeIntegralInRange<int>(0, 3); i > 0; i--) {
+  for (int i = in.ConsumeBool() ? 64 : in.ConsumeIntegralInRange<int>(0, 3); i > 0; i--) {
     nl::RouteSpec::Nexthop hop;
     if (in.ConsumeBool()) hop.via = Ip(in, spec.family);
     if (in.ConsumeBool()) hop.dev = Ref(in);
@@ -541,7 +541,8 @@ void Route(FuzzedDataProvider& in) {
   CHECK(First(m)->nlmsg_type == types[op]);
   // Add and replace ask for an echo of the route the kernel made when it picks the device: none
   // given, or a route that is not unicast.
-  const bool kernel_picks = spec.dev.empty() || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST;
+  const bool kernel_picks = spec.dev.empty() || spec.type.value_or(RTN_UNICAST) != RTN_UNICAST ||
+                            spec.mtu != 0 || spec.advmss != 0;  // metrics: it may clamp them
   CHECK(((flags & NLM_F_ECHO) != 0) == ((op == kAdd || op == kReplace) && kernel_picks));
   if (op == kAdd) CHECK((flags & NLM_F_EXCL) && !(flags & NLM_F_REPLACE));
   if (op == kReplace) CHECK((flags & NLM_F_REPLACE) && !(flags & NLM_F_EXCL));
@@ -780,7 +781,7 @@ void Nexthop(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) spec.dev = Ref(in);
   spec.blackhole = in.ConsumeBool();
   spec.on_link = in.ConsumeBool();
-  for (int i = in.ConsumeIntegralInRange<int>(0, 4); i > 0; i--) {
+  for (int i = in.ConsumeBool() ? 256 : in.ConsumeIntegralInRange<int>(0, 4); i > 0; i--) {
     spec.group.push_back(nl::NexthopGroupMember{in.ConsumeIntegral<uint32_t>(),
                                                 in.ConsumeIntegralInRange<uint16_t>(1, 256)});
   }

@@ -7,7 +7,7 @@ import type { NetsandboxError } from './errors.js';
 import type { NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackTuple } from './native.js';
 import { dumpChunks, type Listing, listing, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
-import { type Family, type FamilyFilter, formatIp, ipAddress, named, nameOf, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
+import { type Family, type FamilyFilter, formatIp, ipAddress, named, nameOf, nameOrNumber, parseIp, requireFamily, requireInteger, requireString } from './validate.js';
 
 export type ConntrackProtocol = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'icmpv6' | 'dccp' | 'gre' | 'udplite' | number;
 
@@ -225,10 +225,8 @@ function protocolNumber(value: unknown, what = 'protocol'): number {
   return named(value, ipProtocols, what);
 }
 
-const PROTOCOL_NAMES: ConntrackProtocol[] = Array.from({ length: 256 }, (_, n) => {
-  const name = nameOf(n, ipProtocols);
-  return name === String(n) ? n : name as ConntrackProtocol;
-});
+// By number, for the decoder's hot loop.
+const PROTOCOL_NAMES = Array.from({ length: 256 }, (_, n) => nameOrNumber(n, ipProtocols) as ConntrackProtocol);
 const TCP_STATE_NAMES: string[] = Array.from({ length: 256 }, (_, n) => nameOf(n, tcpStates));
 
 function protocolName(n: number): ConntrackProtocol {

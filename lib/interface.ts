@@ -188,14 +188,12 @@ export class Interface {
 
   /** Like `ip link set NAME up`. */
   async setUp(): Promise<void> {
-    await this.#change('setUp', { up: true });
-    this.#link.flags |= IFF_UP;
+    await this.#setFlag('setUp', 'up', IFF_UP, true);
   }
 
   /** Like `ip link set NAME down`. */
   async setDown(): Promise<void> {
-    await this.#change('setDown', { up: false });
-    this.#link.flags &= ~IFF_UP;
+    await this.#setFlag('setDown', 'up', IFF_UP, false);
   }
 
   /** Like `ip link set NAME alias TEXT` (null clears it: `ip link set NAME alias ""`). */
@@ -209,14 +207,12 @@ export class Interface {
 
   /** Like `ip link set NAME promisc on|off`. */
   async setPromisc(on: boolean): Promise<void> {
-    await this.#change('setPromisc', { promisc: requireBoolean(on, 'promisc') });
-    this.#link.flags = on ? this.#link.flags | IFF_PROMISC : this.#link.flags & ~IFF_PROMISC;
+    await this.#setFlag('setPromisc', 'promisc', IFF_PROMISC, requireBoolean(on, 'promisc'));
   }
 
   /** Like `ip link set NAME allmulticast on|off`. */
   async setAllmulti(on: boolean): Promise<void> {
-    await this.#change('setAllmulti', { allmulti: requireBoolean(on, 'allmulti') });
-    this.#link.flags = on ? this.#link.flags | IFF_ALLMULTI : this.#link.flags & ~IFF_ALLMULTI;
+    await this.#setFlag('setAllmulti', 'allmulti', IFF_ALLMULTI, requireBoolean(on, 'allmulti'));
   }
 
   /** Like `ip link set NAME txqueuelen N`. */
@@ -484,6 +480,12 @@ export class Interface {
 
   async #change(operation: string, change: Omit<NativeLinkSpec, 'dev'>): Promise<void> {
     await send(this.#sandbox, { operation, target: this.name }, 'changeLink', { dev: this.index, ...change });
+  }
+
+  /** Sets or clears one IFF_* flag (through ifi_change, as `ip link set NAME FLAG on|off`). */
+  async #setFlag(operation: string, key: 'up' | 'promisc' | 'allmulti', bit: number, on: boolean): Promise<void> {
+    await this.#change(operation, { [key]: on });
+    this.#link.flags = on ? this.#link.flags | bit : this.#link.flags & ~bit;
   }
 }
 

@@ -115,7 +115,6 @@ export interface NativeRule {
   iif?: string; oif?: string; fwmark?: number; fwmask?: number; table?: number; action?: number;
   ipProto?: number; sport?: [number, number]; dport?: [number, number];
 }
-export interface NativeRuleFilter { family?: 4 | 6 }
 
 /** A nexthop object to add (or, by id, delete). */
 export interface NativeNexthopSpec {
@@ -126,7 +125,8 @@ export interface NativeNexthop {
   id: number; family?: 4 | 6; via?: string; dev?: string; devIndex?: number; blackhole: boolean; flags: number; protocol: number;
   group?: Array<{ id: number; weight: number }>;
 }
-export interface NativeNexthopFilter { family?: 4 | 6 }
+/** The filter of a dump that takes only a family (rules, nexthop objects). */
+export interface NativeFamilyFilter { family?: 4 | 6 }
 
 // Conntrack (ctnetlink). Addresses are of the entry's family; numbers as the kernel has them.
 export interface NativeConntrackTuple {

@@ -67,8 +67,9 @@ export function nexthopFields(sandbox: Sandbox, spec: NexthopSpec): NativeNextho
     throw new TypeError('a nexthop needs a via, a dev, blackhole: true or a group');
   }
   const family = spec.family === undefined ? undefined : requireFamily(spec.family);
-  if (spec.via !== undefined) out.via = ipAddress(spec.via, 'via', family).address;
-  out.family = spec.via !== undefined ? ipAddress(spec.via, 'via').family : family ?? 4;
+  const via = spec.via === undefined ? undefined : ipAddress(spec.via, 'via', family);
+  out.family = via?.family ?? family ?? 4;
+  if (via) out.via = via.address;
   if (spec.dev !== undefined) out.dev = linkRef(sandbox, spec.dev, 'dev');
   if (spec.blackhole === true) out.blackhole = true;
   if (spec.onLink === true) out.onLink = true;

@@ -1,5 +1,5 @@
 // Generated from native/binding/operations.cc by scripts/generate-operations.mjs: do not edit.
-import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeNetnsIdSpec, NativeNexthop, NativeNexthopFilter, NativeNexthopSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule, NativeRuleFilter } from './native.js';
+import type { Dump, LinkRef, NativeAddress, NativeAddressFilter, NativeAddressSpec, NativeConntrackEntry, NativeConntrackFilter, NativeConntrackRecord, NativeConntrackRecords, NativeFamilyFilter, NativeLink, NativeLinkFilter, NativeLinkSpec, NativeNeighbor, NativeNeighborFilter, NativeNeighborSpec, NativeNetnsIdSpec, NativeNexthop, NativeNexthopSpec, NativeRoute, NativeRouteFilter, NativeRouteRecord, NativeRule } from './native.js';
 
 /** The netlink operations of the binding: what each takes and resolves to. */
 export interface NativeOperations {
@@ -46,13 +46,13 @@ export interface NativeOperations {
   /** pipelined; NETLINK_ROUTE */
   deleteNeighbor: { spec: NativeNeighborSpec; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  rules: { spec: NativeRuleFilter; result: Dump<NativeRule> };
+  rules: { spec: NativeFamilyFilter; result: Dump<NativeRule> };
   /** pipelined; NETLINK_ROUTE */
   addRule: { spec: NativeRule; result: void };
   /** pipelined; NETLINK_ROUTE */
   deleteRule: { spec: NativeRule; result: void };
   /** dump, alone on its socket; NETLINK_ROUTE */
-  nexthops: { spec: NativeNexthopFilter; result: Dump<NativeNexthop> };
+  nexthops: { spec: NativeFamilyFilter; result: Dump<NativeNexthop> };
   /** pipelined; NETLINK_ROUTE */
   addNexthop: { spec: NativeNexthopSpec; result: void };
   /** pipelined; NETLINK_ROUTE */

@@ -210,8 +210,10 @@ export function routeFields(sandbox: Sandbox, spec: RouteSpec, forDelete = false
     out.fromLength = from.prefixLength;
   }
   // A multipath route's family may show only in its nexthops' gateways.
-  const firstVia = Array.isArray(spec.nexthops) ? spec.nexthops.find((h) => typeof h?.via === 'string')?.via : undefined;
-  if (family === undefined && firstVia !== undefined) family = parseIp(firstVia) || undefined;
+  if (family === undefined && Array.isArray(spec.nexthops)) {
+    const via = spec.nexthops.find((h) => typeof h?.via === 'string')?.via;
+    if (via !== undefined) family = parseIp(via) || undefined;
+  }
   if (spec.family !== undefined && family !== spec.family) {
     throw new RangeError(`family ${spec.family} does not match the route's addresses`);
   }
@@ -352,8 +354,9 @@ function putDev(r: Uint8Array, at: number, dev: LinkRef | undefined): void {
 
 /**
  * The route an add installed, from its record and fields, as the kernel reports it: used when
- * the kernel was not asked to echo it (a unicast route with its device). IPv6 routes are
- * reported with scope global, and metric 0 means 1024 (IP6_RT_PRIO_USER).
+ * the kernel was not asked to echo it (a unicast route with its device and no metrics). IPv6
+ * routes are reported with scope global, metric 0 means 1024 (IP6_RT_PRIO_USER), and their
+ * preference is medium unless set.
  */
 export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: { name: string; index?: number } | undefined): NativeRoute {
   const v6 = f.family === 6;
@@ -373,9 +376,6 @@ export function installedRoute(r: NativeRouteRecord, f: RouteFields, dev: { name
   if (f.from !== undefined && f.fromLength !== undefined) route.from = `${formatIp(r, 84, f.family)}/${f.fromLength}`;
   if (dev !== undefined) route.dev = dev.name;
   if (dev?.index !== undefined) route.devIndex = dev.index;
-  if (f.mtu !== undefined) route.mtu = f.mtu;
-  if (f.advmss !== undefined) route.advmss = f.advmss;
-  if (f.lock) route.lock = f.lock;
   if (v6) route.pref = f.pref ?? routePreferences.medium!;
   return route;
 }

@@ -109,8 +109,11 @@ std::string Prefix(const nl::IpAddress& a, uint8_t family, uint8_t len) {
   return address + "/" + std::to_string(len);
 }
 
-std::string IfName(Napi::Env env, const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ ||
+constexpr size_t kAltNameSize = 128;  // linux/if.h's ALTIFNAMSIZ, which clashes with net/if.h
+
+// An interface name, or with `size` kAltNameSize an alternative one (the sizes count the NUL).
+std::string IfName(Napi::Env env, const std::string& name, size_t size = IFNAMSIZ) {
+  if (name.empty() || name.size() >= size ||
       name.find_first_of(std::string("/\0", 2)) != std::string::npos) {
     throw Napi::RangeError::New(env, "invalid interface name '" + name + "'");
   }
@@ -206,14 +209,7 @@ nl::LinkSpec ReadLinkSpec(Napi::Value value, BorrowedFds& fds) {
                                       port.OptionalBool("proxyArp"), port.U32("cost"),
                                       port.U16("priority")};
   }
-  if (auto alt_name = f.Str("altName")) {
-    constexpr size_t kAltNameBytes = 128;  // ALTIFNAMSIZ, with the NUL
-    if (alt_name->empty() || alt_name->size() >= kAltNameBytes ||
-        alt_name->find_first_of(std::string("/\0", 2)) != std::string::npos) {
-      throw Napi::RangeError::New(env, "invalid alternative name '" + *alt_name + "'");
-    }
-    spec.alt_name = *alt_name;
-  }
+  if (auto alt_name = f.Str("altName")) spec.alt_name = IfName(env, *alt_name, kAltNameSize);
   return spec;
 }
 
@@ -400,9 +396,9 @@ nl::Rule ReadRule(Napi::Value value, BorrowedFds&) {
   return r;
 }
 
-nl::RuleFilter ReadRuleFilter(Napi::Value value, BorrowedFds&) {
+nl::FamilyFilter ReadFamilyFilter(Napi::Value value, BorrowedFds&) {
   Fields f(value);
-  return nl::RuleFilter{FamilyOrAny(f)};
+  return nl::FamilyFilter{FamilyOrAny(f)};
 }
 
 Napi::Value WriteRule(Napi::Env env, const nl::Rule& r) {
@@ -459,11 +455,6 @@ nl::NexthopSpec ReadNexthopSpec(Napi::Value value, BorrowedFds& fds) {
     }
   }
   return spec;
-}
-
-nl::NexthopFilter ReadNexthopFilter(Napi::Value value, BorrowedFds&) {
-  Fields f(value);
-  return nl::NexthopFilter{FamilyOrAny(f)};
 }
 
 Napi::Value WriteNexthop(Napi::Env env, const nl::NexthopInfo& n) {

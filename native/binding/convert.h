@@ -47,8 +47,7 @@ nl::NeighborFilter ReadNeighborFilter(Napi::Value value, BorrowedFds&);
 nl::Rule ReadRule(Napi::Value value, BorrowedFds&);
 nl::NetnsIdSpec ReadNetnsIdSpec(Napi::Value value, BorrowedFds&);
 nl::NexthopSpec ReadNexthopSpec(Napi::Value value, BorrowedFds&);
-nl::NexthopFilter ReadNexthopFilter(Napi::Value value, BorrowedFds&);
-nl::RuleFilter ReadRuleFilter(Napi::Value value, BorrowedFds&);
+nl::FamilyFilter ReadFamilyFilter(Napi::Value value, BorrowedFds&);
 nl::ConntrackEntry ReadConntrackEntry(Napi::Value value, BorrowedFds&);
 nl::ConntrackFilter ReadConntrackFilter(Napi::Value value, BorrowedFds&);
 

@@ -37,7 +37,7 @@ std::vector<uint8_t> BuildDeleteNexthop(const NexthopSpec& spec, LinkResolver&, 
   return b.Finish(error);
 }
 
-std::vector<uint8_t> BuildDumpNexthops(const NexthopFilter& filter, LinkResolver&, Error* error) {
+std::vector<uint8_t> BuildDumpNexthops(const FamilyFilter& filter, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETNEXTHOP, 0);
   b.PutHeader<nhmsg>()->nh_family = filter.family;
   return b.Finish(error);

@@ -38,6 +38,11 @@ class LinkResolver {
   virtual std::string NameOf(int32_t index) = 0;
 };
 
+// A dump that takes only a family (rules, nexthop objects). AF_UNSPEC: every family.
+struct FamilyFilter {
+  uint8_t family = 0;
+};
+
 // ---- Links ----------------------------------------------------------------------------------
 
 struct VethPeer {
@@ -227,14 +232,10 @@ struct NexthopInfo {
   std::vector<NexthopGroupMember> group;
 };
 
-struct NexthopFilter {
-  uint8_t family = 0;
-};
-
 std::vector<uint8_t> BuildAddNexthop(const NexthopSpec& spec, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDeleteNexthop(const NexthopSpec& spec, LinkResolver& resolver,
                                         Error* error);
-std::vector<uint8_t> BuildDumpNexthops(const NexthopFilter& filter, LinkResolver& resolver,
+std::vector<uint8_t> BuildDumpNexthops(const FamilyFilter& filter, LinkResolver& resolver,
                                        Error* error);
 // False for a nexthop whose device is gone (as for routes), or a message that is not one.
 bool ParseNexthop(const nlmsghdr* nlh, LinkResolver& resolver, NexthopInfo* out);
@@ -265,13 +266,10 @@ struct Rule {
   std::optional<PortRange> dport;
 };
 
-struct RuleFilter {
-  uint8_t family = 0;  // AF_UNSPEC: both
-};
-
 std::vector<uint8_t> BuildAddRule(const Rule& rule, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDeleteRule(const Rule& rule, LinkResolver& resolver, Error* error);
-std::vector<uint8_t> BuildDumpRules(const RuleFilter& filter, LinkResolver& resolver, Error* error);
+std::vector<uint8_t> BuildDumpRules(const FamilyFilter& filter, LinkResolver& resolver,
+                                    Error* error);
 bool ParseRule(const nlmsghdr* nlh, LinkResolver& resolver, Rule* out);
 
 // ---- Routes ---------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ std::vector<uint8_t> BuildDeleteRule(const Rule& rule, LinkResolver&, Error* err
   return BuildRule(RTM_DELRULE, 0, rule, error);
 }
 
-std::vector<uint8_t> BuildDumpRules(const RuleFilter& filter, LinkResolver&, Error* error) {
+std::vector<uint8_t> BuildDumpRules(const FamilyFilter& filter, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETRULE, 0);
   b.PutHeader<fib_rule_hdr>()->family = filter.family;
   return b.Finish(error);

@@ -75,6 +75,8 @@ describe('addresses', () => {
     await podEnd.replaceAddress('198.51.100.40/24', { validLifetime: 'forever' });
     expect(info('198.51.100.40')).toMatchObject({ valid_life_time: 4294967295, preferred_life_time: 4294967295 });
     expect(info('198.51.100.40').noprefixroute).toBe(true); // IPv4 keeps its flags on replace
+    await podEnd.replaceAddress('2001:db8:40::2/64', { noDad: true, noPrefixRoute: true }); // IPv6 takes new ones
+    expect(info('2001:db8:40::2')).toMatchObject({ noprefixroute: true, valid_life_time: 4294967295 });
     await podEnd.replaceAddress('198.51.100.41/24'); // not there: added
     expect(info('198.51.100.41')).toBeDefined();
     await podEnd.addAddress('198.51.100.44/24', { validLifetime: 500, preferredLifetime: 0 }); // deprecated at once

@@ -395,7 +395,7 @@ export class SandboxConntrack {
     const kept: ConntrackEntry[] = [];
     const partial = await this.#scan('conntrack.list', kernel, (n) => {
       if ((base.empty || matches(n, base)) && (!filters || filters.some((f) => matches(n, f)))) kept.push(n);
-    });
+    }, () => kept.length = 0);
     return listing(kept, partial);
   }
 
@@ -420,7 +420,7 @@ export class SandboxConntrack {
     const deleter = this.#deleter('conntrack.delete');
     const partial = await this.#scan('conntrack.delete', kernelFilter(filters), (entry, chunk, at) => {
       if (filters.some((f) => matches(entry, f))) deleter.remove(recordAt(chunk, at));
-    });
+    }, deleter.restart);
     return { ...await deleter.settled(), partial };
   }
 
@@ -481,36 +481,49 @@ export class SandboxConntrack {
     const { partial } = await dumpChunks(this.#sandbox, { operation: 'conntrack.cleanStaleUdp' }, 'conntrack', { family, protocol: UDP },
       (chunk) => {
         for (let at = 0; at + RECORD_BYTES <= chunk.length; at += RECORD_BYTES) if (isStale(chunk, at)) deleter.remove(recordAt(chunk, at));
+      }, () => {
+        scanned = 0;
+        deleter.restart();
       });
     return { scanned, ...await deleter.settled(), partial };
   }
 
-  /** One dump, its entries decoded and visited a chunk per event-loop turn; resolves to `partial`. */
-  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: ConntrackEntry, chunk: Buffer, at: number) => void): Promise<boolean> {
-    const { partial } = await dumpChunks(this.#sandbox, { operation }, 'conntrack', filter, (chunk) => decodeConntrackRecords(chunk, visit));
+  /**
+   * One dump, its entries decoded and visited a chunk per event-loop turn (see dumpChunks for
+   * `restart`); resolves to `partial`.
+   */
+  async #scan(operation: string, filter: NativeConntrackFilter, visit: (entry: ConntrackEntry, chunk: Buffer, at: number) => void,
+    restart: () => void): Promise<boolean> {
+    const { partial } = await dumpChunks(this.#sandbox, { operation }, 'conntrack', filter, (chunk) => decodeConntrackRecords(chunk, visit), restart);
     return partial;
   }
 
   /**
-   * Deletes entries seen in a dump by their records, each sent as soon as it is seen (the worker
-   * deletes while the JS thread reads the next chunk). One already gone (ENOENT) counts as deleted.
+   * Deletes the entries a dump picked by their records, all sent together once the dump has
+   * resolved (a dump that fails deletes nothing). One already gone (ENOENT) counts as deleted.
    */
-  #deleter(operation: string): { remove(record: NativeConntrackRecord): void; settled(): Promise<Omit<ConntrackDeleteResult, 'partial'>> } {
-    const errors: NetsandboxError[] = [];
-    const outcomes: Promise<boolean>[] = [];
+  #deleter(operation: string): {
+    remove(record: NativeConntrackRecord): void; restart(): void; settled(): Promise<Omit<ConntrackDeleteResult, 'partial'>>;
+  } {
+    let picked: NativeConntrackRecord[] = [];
     const target = (record: NativeConntrackRecord) => () => {
       let text = '';
       decodeConntrackRecords(record, (entry) => text = describe(entry));
       return text;
     };
     return {
-      remove: (record) => outcomes.push(send(this.#sandbox, { operation, target: target(record) }, 'deleteConntrack', record).then(() => true,
-        (error: NetsandboxError) => {
-          if (error.code === 'ENOENT') return true;
-          errors.push(error);
-          return false;
-        })),
-      settled: async () => ({ deleted: (await Promise.all(outcomes)).filter(Boolean).length, errors }),
+      remove: (record) => picked.push(record),
+      restart: () => picked = [],
+      settled: async () => {
+        const errors: NetsandboxError[] = [];
+        const outcomes = await Promise.all(picked.map((record) => send(this.#sandbox, { operation, target: target(record) }, 'deleteConntrack', record)
+          .then(() => true, (error: NetsandboxError) => {
+            if (error.code === 'ENOENT') return true;
+            errors.push(error);
+            return false;
+          })));
+        return { deleted: outcomes.filter(Boolean).length, errors };
+      },
     };
   }
 }

@@ -63,8 +63,12 @@ export interface NativeNeighbor {
   state: number; flags: number; vlan?: number;
 }
 
-/** A dump's items stay in the addon until read in chunks with readDump(). */
-export interface Dump<T> { partial: boolean; count: number; cursor: DumpCursor<T> }
+/**
+ * A dump's items stay in the addon until read in chunks with readDump(). A long dump hands over
+ * pieces of them while it runs (submit's progress), and its outcome has the items after those.
+ */
+export interface DumpPiece<T> { count: number; cursor: DumpCursor<T> }
+export interface Dump<T> extends DumpPiece<T> { partial: boolean }
 
 /**
  * The items of a packed dump: fixed-size binary records, a Buffer per chunk (the conntrack
@@ -159,7 +163,8 @@ export interface NativeSandboxHandle {
    * `settle(first, outcomes)` is called once per worker delivery with the outcomes (a result,
    * or an Error) of consecutive slots. Throws ERR_SANDBOX_CLOSED when nothing can be queued.
    */
-  submit(ops: Uint8Array, specs: unknown[], settle: (first: number, outcomes: unknown[]) => void): void;
+  submit(ops: Uint8Array, specs: unknown[], settle: (first: number, outcomes: unknown[]) => void,
+    progress: (slot: number, piece: DumpPiece<unknown> | null) => void): void;
   /** Items [start, start + count) of a dump; reading the last one frees the rest. */
   readDump<T>(cursor: DumpCursor<T>, start: number, count: number): DumpChunk<T>;
   enter(target: NamespaceTarget): Promise<{ id: number; path: string }>;

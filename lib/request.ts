@@ -11,7 +11,7 @@ import { toError } from './errors.js';
 import type { Interface } from './interface.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import type { Dump, DumpChunk, LinkRef, NativeSandboxHandle } from './native.js';
+import type { Dump, DumpChunk, DumpPiece, LinkRef, NativeSandboxHandle } from './native.js';
 import { type NativeOperations, operationIndex } from './operations.js';
 import type { Sandbox } from './sandbox.js';
 import { interfaceName } from './validate.js';
@@ -29,6 +29,7 @@ interface Entry {
   resolves: Array<(value: unknown) => void>;
   rejects: Array<(error: unknown) => void>;
   wraps: Array<((result: never) => unknown) | undefined>;
+  pieces: Array<PieceHandler | undefined>; // a dump's, for the pieces it hands over while it runs
   scheduled: boolean; // a hand-over is due (a microtask, or the next turn for the rest)
   early: number; // requests handed over early in this turn (see EARLY_FLUSH)
 }
@@ -51,7 +52,7 @@ const entries = new WeakMap<Sandbox, Entry>();
 
 /** Called once by the Sandbox constructor: the handle is reachable only through here. */
 export function registerSandbox(sandbox: Sandbox, handle: NativeSandboxHandle): void {
-  entries.set(sandbox, { sandbox, handle, ops: [], specs: [], contexts: [], resolves: [], rejects: [], wraps: [], scheduled: false, early: 0 });
+  entries.set(sandbox, { sandbox, handle, ops: [], specs: [], contexts: [], resolves: [], rejects: [], wraps: [], pieces: [], scheduled: false, early: 0 });
 }
 
 function entryOf(sandbox: Sandbox): Entry {
@@ -84,14 +85,18 @@ function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error
   return toError(error, { operation: context.operation, sandbox: label(sandbox), ...(target !== undefined && { target }) }, context.detail);
 }
 
+/** Takes a piece of a running dump's items, or null: the dump restarted, the pieces before are void. */
+type PieceHandler = (piece: DumpPiece<unknown> | null) => void;
+
 /**
  * Queues a netlink operation of `sandbox`; it goes to the worker with everything else queued in
  * this turn, in order. Resolves to the binding's result, or to `wrap(result)` (called on the main
  * thread as the result arrives, which saves a second promise per request); rejects with the
- * typed error for `context`. Never throws.
+ * typed error for `context`. A dump hands `onPiece` its pieces as it runs (see dumpChunks).
+ * Never throws.
  */
 export function send<K extends keyof NativeOperations, T = NativeOperations[K]['result']>(sandbox: Sandbox, context: RequestContext,
-  op: K, spec: NativeOperations[K]['spec'], wrap?: (result: NativeOperations[K]['result']) => T): Promise<T> {
+  op: K, spec: NativeOperations[K]['spec'], wrap?: (result: NativeOperations[K]['result']) => T, onPiece?: PieceHandler): Promise<T> {
   return new Promise((resolve, reject) => {
     const entry = entryOf(sandbox); // a throw here rejects the promise
     if (!entry.scheduled) {
@@ -104,6 +109,7 @@ export function send<K extends keyof NativeOperations, T = NativeOperations[K]['
     entry.resolves.push(resolve as (value: unknown) => void);
     entry.rejects.push(reject);
     entry.wraps.push(wrap as ((result: never) => unknown) | undefined);
+    entry.pieces.push(onPiece);
     if (entry.ops.length >= EARLY_FLUSH && entry.early < SUBMIT_CHUNK) {
       entry.early += entry.ops.length;
       flush(entry);
@@ -133,6 +139,7 @@ function flush(entry: Entry, max = Infinity): void {
   const resolves = entry.resolves.splice(0, n);
   const rejects = entry.rejects.splice(0, n);
   const wraps = entry.wraps.splice(0, n);
+  const pieces = entry.pieces.splice(0, n);
   const settle = (first: number, outcomes: unknown[]) => {
     for (let i = 0, at = first; i < outcomes.length; i++, at++) {
       const outcome = outcomes[i];
@@ -152,8 +159,9 @@ function flush(entry: Entry, max = Infinity): void {
       }
     }
   };
+  const progress = (slot: number, piece: DumpPiece<unknown> | null) => pieces[slot]?.(piece);
   try {
-    entry.handle.submit(Uint8Array.from(ops), specs, settle);
+    entry.handle.submit(Uint8Array.from(ops), specs, settle, progress);
   } catch (error) { // closed: nothing was queued
     for (let at = 0; at < n; at++) rejects[at]!(typed(error, sandbox, contexts[at]!));
   }
@@ -175,17 +183,53 @@ const DUMP_CHUNK = 1000;
 /**
  * Runs a dump and hands its items to `take` a chunk per event-loop turn (an array, or a Buffer of
  * records for a packed dump), so that a 20,000-route or 100,000-entry listing never blocks the
- * loop for long.
+ * loop for long. The chunks come while the worker still receives the rest (it hands over pieces),
+ * so reading them costs little time of its own. `restart` is called when the kernel interrupted
+ * the dump and it started again: the items taken so far are void. A rejection comes after some
+ * chunks were taken: `take` must change nothing outside until the dump has resolved.
  */
 export async function dumpChunks<K extends DumpOperation>(sandbox: Sandbox, context: RequestContext, op: K,
-  spec: NativeOperations[K]['spec'], take: (chunk: DumpChunk<ItemOf<K>>) => void): Promise<{ partial: boolean }> {
-  const { partial, count, cursor } = await send(sandbox, context, op, spec) as Dump<ItemOf<K>>;
+  spec: NativeOperations[K]['spec'], take: (chunk: DumpChunk<ItemOf<K>>) => void, restart: () => void): Promise<{ partial: boolean }> {
+  type Piece = DumpPiece<ItemOf<K>>;
   const handle = handleOf(sandbox);
-  for (let start = 0; start < count; start += DUMP_CHUNK) {
-    if (start > 0) await nextTurn();
-    take(handle.readDump(cursor, start, DUMP_CHUNK));
+  const arrived: Array<Piece | null> = []; // pieces not yet read, in order; null: restarted
+  let outcome: { dump: Dump<ItemOf<K>> } | { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const arrive = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const end = (ending: typeof outcome) => {
+    outcome = ending;
+    arrive();
+  };
+  void send(sandbox, context, op, spec, undefined, (piece) => {
+    arrived.push(piece as Piece | null);
+    arrive();
+  }).then((dump) => end({ dump: dump as Dump<ItemOf<K>> }), (error: unknown) => end({ error }));
+  let first = true;
+  const read = async (piece: Piece) => {
+    for (let start = 0; start < piece.count; start += DUMP_CHUNK) {
+      if (!first) await nextTurn();
+      first = false;
+      take(handle.readDump(piece.cursor, start, DUMP_CHUNK));
+    }
+  };
+  for (;;) {
+    const piece = arrived.shift();
+    if (piece === null) {
+      restart();
+    } else if (piece !== undefined) {
+      await read(piece);
+    } else if (outcome === undefined) {
+      await new Promise<void>((resolve) => wake = resolve);
+    } else if ('error' in outcome) {
+      throw outcome.error;
+    } else {
+      await read(outcome.dump);
+      return { partial: outcome.dump.partial };
+    }
   }
-  return { partial };
 }
 
 /** Runs a dump and wraps its items (see dumpChunks). */
@@ -194,7 +238,7 @@ export async function dump<K extends DumpOperation, T>(sandbox: Sandbox, context
   const items: T[] = [];
   const { partial } = await dumpChunks(sandbox, context, op, spec, (chunk) => {
     for (const item of chunk as ItemOf<K>[]) items.push(wrap(item));
-  });
+  }, () => items.length = 0);
   return { items, partial };
 }
 

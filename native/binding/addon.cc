@@ -61,6 +61,10 @@ namespace {
 void Settle(Napi::Env env, FinishedJobs& jobs) {
   for (size_t i = 0; i < jobs.size();) {
     auto* first = static_cast<JsJob*>(jobs[i].get());
+    if (first->DeliverPiece(env)) {  // a running dump's: delivered alone, ahead of the dump
+      i++;
+      continue;
+    }
     if (first->batch() == nullptr) {
       first->Settle(env);
       i++;

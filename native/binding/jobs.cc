@@ -43,13 +43,29 @@ void JsJob::Settle(Napi::Env env) {
 
 void JsJob::Release() { owner_->OnSettled(); }
 
-Napi::Value DumpOutcome(Napi::Env env, std::unique_ptr<DumpItems> items, bool partial) {
+Napi::Object DumpCursor(Napi::Env env, std::unique_ptr<DumpItems> items) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("partial", partial);
   out.Set("count", static_cast<double>(items->size()));
   out.Set("cursor", Napi::External<DumpItems>::New(env, items.release(),
                                                    [](Napi::Env, DumpItems* d) { delete d; }));
   return out;
+}
+
+Napi::Value DumpOutcome(Napi::Env env, std::unique_ptr<DumpItems> items, bool partial) {
+  Napi::Object out = DumpCursor(env, std::move(items));
+  out.Set("partial", partial);
+  return out;
+}
+
+bool DumpPiece::DeliverPiece(Napi::Env env) {
+  // As in Outcome(): nothing may escape during env teardown.
+  try {
+    Napi::HandleScope scope(env);
+    Napi::Value piece = items_ ? DumpCursor(env, std::move(items_)).As<Napi::Value>() : env.Null();
+    batch()->progress.Call({Napi::Number::New(env, slot()), piece});
+  } catch (const std::exception&) {
+  }
+  return true;
 }
 
 FailedJob::FailedJob(SandboxHandle* owner, const Napi::Error& error)

@@ -25,6 +25,9 @@ class SandboxHandle;
 // with the outcomes (a value, or an Error to reject with) of consecutive slots. JS thread only.
 struct Batch {
   Napi::FunctionReference settle;
+  // `progress(slot, piece)`: a piece of a dump's items while it still runs ({ count, cursor }),
+  // or null when the dump restarted (NLM_F_DUMP_INTR) and the pieces before it are void.
+  Napi::FunctionReference progress;
 };
 
 class JsJob : public ns::Job {
@@ -50,6 +53,9 @@ class JsJob : public ns::Job {
   void RejectUnqueued(const Napi::Error& e) { deferred_->Reject(e.Value()); }
   // JS thread, after the job's outcome was delivered.
   void Release();
+  // JS thread: hands over a piece of a running job's outcome (a DumpPiece) and says so; false for
+  // a job's own outcome, which settles.
+  virtual bool DeliverPiece(Napi::Env) { return false; }
 
  protected:
   // JS thread, before the promise settles, whether the job failed or not.
@@ -204,8 +210,30 @@ class PackedDumpItems final : public DumpItems {
   size_t record_bytes_;
 };
 
-// { partial, count, cursor }: the cursor is what readDump() takes.
+// { count, cursor }, and `partial` for a dump's outcome: the cursor is what readDump() takes.
+Napi::Object DumpCursor(Napi::Env env, std::unique_ptr<DumpItems> items);
 Napi::Value DumpOutcome(Napi::Env env, std::unique_ptr<DumpItems> items, bool partial);
+
+// The items a running dump hands over at a time (DumpPiece): the JS thread reads one piece while
+// the worker receives the next, so a long listing costs the slower of the two, not their sum.
+constexpr size_t kDumpPieceItems = 1000;
+
+// A piece of a running dump's items, or (items null) word that the dump restarted. Made on the
+// worker, delivered through the batch's progress function on the JS thread, ahead of the dump's
+// own outcome (which carries the items after the last piece).
+class DumpPiece final : public JsJob {
+ public:
+  DumpPiece(SandboxHandle* owner, std::shared_ptr<Batch> batch, uint32_t slot,
+            std::unique_ptr<DumpItems> items)
+      : JsJob(owner), items_(std::move(items)) {
+    JoinBatch(std::move(batch), slot);
+  }
+  bool exclusive() const override { return false; }  // never queued
+  bool DeliverPiece(Napi::Env env) override;
+
+ private:
+  std::unique_ptr<DumpItems> items_;
+};
 
 // A dump, run alone on its socket; resolves to { partial, count, cursor }.
 template <typename Spec, typename Info>
@@ -223,9 +251,11 @@ class DumpJob final : public JsJob {
     nl::Socket* socket = ctx.SocketFor(protocol, &error);
     if (socket == nullptr) return;
     bool socket_failed = false;
-    auto restart = [this] {
-      items_.clear();
-      records_.clear();
+    auto restart = [&] {
+      TakeItems();
+      if (pieces_ > 0)
+        ctx.DeliverPiece(std::make_unique<DumpPiece>(owner_, batch_, slot_, nullptr));
+      pieces_ = 0;
     };
     error = socket->Dump(
         request, [&](const nlmsghdr* nlh) { Take(nlh, ctx); }, restart, &partial_, &socket_failed);
@@ -233,31 +263,45 @@ class DumpJob final : public JsJob {
   }
 
  private:
-  // Parses a message of the dump as it arrives (worker thread).
+  // Parses a message of the dump as it arrives, and hands over a piece when one is full (worker
+  // thread).
   void Take(const nlmsghdr* nlh, ns::Context& ctx) {
     Info info;
     if (!row_.parse(nlh, ctx, &info)) return;
     if (row_.pack == nullptr) {
       items_.push_back(std::move(info));
-      return;
+    } else {
+      // Packed here, on the worker, while the JS thread runs: it only copies slices.
+      records_.resize(records_.size() + row_.record_bytes);
+      row_.pack(info, records_.data() + records_.size() - row_.record_bytes);
     }
-    // Packed here, on the worker, while the JS thread runs: it only copies slices.
-    records_.resize(records_.size() + row_.record_bytes);
-    row_.pack(info, records_.data() + records_.size() - row_.record_bytes);
+    if (++taken_ == kDumpPieceItems && batch_ != nullptr) {
+      ctx.DeliverPiece(std::make_unique<DumpPiece>(owner_, batch_, slot_, TakeItems()));
+      pieces_++;
+    }
   }
 
-  Napi::Value Result(Napi::Env env) override {
-    if (row_.pack != nullptr) {
-      return DumpOutcome(
-          env, std::make_unique<PackedDumpItems>(std::move(records_), row_.record_bytes), partial_);
+  // The items taken since the last piece; none are left.
+  std::unique_ptr<DumpItems> TakeItems() {
+    taken_ = 0;
+    if (row_.pack == nullptr) {
+      std::vector<Info> items;
+      items.swap(items_);
+      return std::make_unique<TypedDumpItems<Spec, Info>>(std::move(items), row_);
     }
-    return DumpOutcome(env, std::make_unique<TypedDumpItems<Spec, Info>>(std::move(items_), row_),
-                       partial_);
+    std::vector<uint8_t> records;
+    records.swap(records_);
+    records_.reserve(kDumpPieceItems * row_.record_bytes);
+    return std::make_unique<PackedDumpItems>(std::move(records), row_.record_bytes);
   }
+
+  Napi::Value Result(Napi::Env env) override { return DumpOutcome(env, TakeItems(), partial_); }
   Row<Spec, Info> row_;
   Spec spec_;
   std::vector<Info> items_;
   std::vector<uint8_t> records_;  // for a packed row, instead of items_
+  size_t taken_ = 0;              // items_ or records since the last piece
+  size_t pieces_ = 0;             // pieces handed over in this attempt of the dump
   bool partial_ = false;
 };
 

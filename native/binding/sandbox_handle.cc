@@ -175,8 +175,9 @@ Napi::Value SandboxHandle::SubmitBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() ||
       info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsArray() ||
-      !info[2].IsFunction()) {
-    throw Napi::TypeError::New(env, "submit(ops: Uint8Array, specs: unknown[], settle: Function)");
+      !info[2].IsFunction() || !info[3].IsFunction()) {
+    throw Napi::TypeError::New(
+        env, "submit(ops: Uint8Array, specs: unknown[], settle: Function, progress: Function)");
   }
   auto ops = info[0].As<Napi::Uint8Array>();
   Napi::Array specs = info[1].As<Napi::Array>();
@@ -186,6 +187,7 @@ Napi::Value SandboxHandle::SubmitBatch(const Napi::CallbackInfo& info) {
   const std::vector<Operation>& table = Operations();
   auto batch = std::make_shared<Batch>();
   batch->settle = Napi::Persistent(info[2].As<Napi::Function>());
+  batch->progress = Napi::Persistent(info[3].As<Napi::Function>());
   std::vector<std::unique_ptr<ns::Job>> jobs;
   jobs.reserve(ops.ElementLength());
   for (uint32_t i = 0; i < ops.ElementLength(); i++) {

@@ -37,12 +37,13 @@ class SandboxHandle : public Napi::ObjectWrap<SandboxHandle> {
 
   Napi::Value Enter(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
-  // submit(ops: Uint8Array, specs: unknown[], settle): queues the netlink requests lib/ made in
-  // one turn of the event loop, in order, with one crossing. ops[i] is a row of the operation
-  // table; settle(first, outcomes) is called once per delivery with consecutive slots' outcomes.
+  // submit(ops: Uint8Array, specs: unknown[], settle, progress): queues the netlink requests lib/
+  // made in one turn of the event loop, in order, with one crossing. ops[i] is a row of the
+  // operation table; settle(first, outcomes) is called once per delivery with consecutive slots'
+  // outcomes; progress(slot, piece) with a running dump's pieces (see Batch).
   Napi::Value SubmitBatch(const Napi::CallbackInfo& info);
-  // readDump(cursor, start, count): items [start, start + count) of a dump's outcome, as objects;
-  // reading the last one frees the rest.
+  // readDump(cursor, start, count): items [start, start + count) of a dump's outcome or piece, as
+  // objects; reading the last one frees the rest.
   Napi::Value ReadDump(const Napi::CallbackInfo& info);
   Napi::Value Sysctl(const Napi::CallbackInfo& info);
   Napi::Value SysctlList(const Napi::CallbackInfo& info);

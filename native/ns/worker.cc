@@ -61,7 +61,14 @@ std::string Context::NameOf(int32_t index) {
   return names_.emplace(index, std::move(name)).first->second;
 }
 
-Worker::Worker(Completion done) : done_(std::move(done)), thread_([this] { Loop(); }) {}
+Worker::Worker(Completion done)
+    : done_(std::move(done)),
+      context_([this](std::unique_ptr<Job> piece) {
+        std::vector<std::unique_ptr<Job>> one;
+        one.push_back(std::move(piece));
+        done_(std::move(one));
+      }),
+      thread_([this] { Loop(); }) {}
 
 Worker::~Worker() { Abandon(); }
 
@@ -98,7 +105,9 @@ void Worker::Abandon() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
-  // `dropped` is destroyed here, on the JS thread, after the worker is gone.
+  std::deque<std::unique_ptr<Job>> unfinished = std::move(leftovers_);
+  // `dropped` and `unfinished` are destroyed here, on the JS thread, after the worker is gone:
+  // a job may hold JS references.
 }
 
 void Worker::SpinForWork() {
@@ -132,7 +141,10 @@ void Worker::Loop() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return abandoned_ || !queue_.empty(); });
-      if (abandoned_) return;
+      if (abandoned_) {
+        leftovers_.swap(jobs);  // destroyed by Abandon() on the JS thread, like the queue
+        return;
+      }
       for (auto& job : queue_) jobs.push_back(std::move(job));
       queue_.clear();
       queued_.store(0, std::memory_order_relaxed);

@@ -22,10 +22,16 @@
 
 namespace ns {
 
+class Job;
+
 // What a job sees of its namespace. Worker thread only.
 class Context : public nl::LinkResolver {
  public:
+  using Deliver = std::function<void(std::unique_ptr<Job>)>;
+  explicit Context(Deliver deliver) : deliver_(std::move(deliver)) {}
   ~Context() override;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
   // Enters (or creates) the namespace and opens the socket for name lookups there.
   nl::Error Enter(const NamespaceSpec& spec, EnteredNamespace* out);
   // The netlink socket of `protocol` (NETLINK_ROUTE, NETLINK_NETFILTER) in this namespace,
@@ -43,8 +49,12 @@ class Context : public nl::LinkResolver {
     names_.clear();
     indexes_.clear();
   }
+  // Hands a piece of a running job's outcome (a chunk of a dump) to the JS thread now, ahead of
+  // the job itself: it arrives after everything finished before, and before the job.
+  void DeliverPiece(std::unique_ptr<Job> piece) { deliver_(std::move(piece)); }
 
  private:
+  Deliver deliver_;
   std::map<int, std::unique_ptr<nl::Socket>> sockets_;  // by netlink protocol
   int ioctl_fd_ = -1;  // an AF_INET socket of this namespace, for name <-> index lookups
   std::unordered_map<int32_t, std::string> names_;
@@ -109,6 +119,9 @@ class Worker {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
+  // Jobs taken from the queue but not run when the worker was abandoned; the thread's last
+  // write, read after it is joined.
+  std::deque<std::unique_ptr<Job>> leftovers_;
   std::atomic<bool> abandoned_{false};
   bool stopped_ = false;  // guarded by mutex_: the thread left its loop (closed, or not entered)
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without the lock (for spinning)

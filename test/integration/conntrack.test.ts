@@ -170,15 +170,41 @@ describe('filters', () => {
   });
 });
 
+// A dump of more than 1,000 entries reaches JS in pieces while it runs; these tests use 2,500, so
+// an interrupted or failed dump has already handed pieces over when it restarts or fails.
+const BIG = 2500;
+const fillBig = () => Promise.all(Array.from({ length: BIG }, (_, i) =>
+  sb.conntrack.create(udp(`198.18.${i >> 8}.${i & 255}`, '198.51.100.1', 1000 + i, 53))));
+const dumpScript = new URL('./fixtures/dump-retry.mts', import.meta.url).pathname;
+
 // The developer build's fault hook interrupts the first N dumps of a process (npm run test:asan).
 describe.runIf(binding.faultHooks)('an interrupted conntrack dump (fault hook)', () => {
-  it('still deletes what it saw, and says partial', async () => {
-    for (let i = 0; i < 20; i++) await sb.conntrack.create(udp('192.0.2.1', '198.51.100.1', 1000 + i, 53));
-    const script = new URL('./fixtures/dump-retry.mts', import.meta.url).pathname;
-    const out = JSON.parse(execFileSync('node_modules/.bin/tsx', [script, sb.name!, 'conntrack-delete'],
-      { encoding: 'utf8', env: { ...process.env, NETSANDBOX_FAULT_DUMP_INTR: '5' } })) as unknown;
-    expect(out).toEqual({ deleted: 20, partial: true, errors: [] });
+  const run = (mode: string, interrupts: number) => JSON.parse(execFileSync('node_modules/.bin/tsx', [dumpScript, sb.name!, mode],
+    { encoding: 'utf8', env: { ...process.env, NETSANDBOX_FAULT_DUMP_INTR: String(interrupts) } })) as unknown;
+
+  it('lists each entry once after restarts, though the attempts before handed over pieces', async () => {
+    await fillBig();
+    expect(run('conntrack-list', 2)).toEqual({ partial: false, count: BIG, distinct: BIG });
+    expect(run('conntrack-list', 5)).toEqual({ partial: true, count: BIG, distinct: BIG });
+  });
+
+  it('still deletes what it saw, each entry once, and says partial', async () => {
+    await fillBig();
+    expect(run('conntrack-delete', 5)).toEqual({ deleted: BIG, partial: true, errors: [] });
     expect(await sb.conntrack.count()).toBe(0);
+  });
+});
+
+// strace fails one receive of the worker's dump: pieces of it were already read in JS (and the
+// entries to delete picked), but a rejected delete has deleted nothing.
+describe('a conntrack dump that fails part-way (strace fault injection)', () => {
+  it('rejects, and nothing was deleted', async () => {
+    await fillBig();
+    // About 170 entries per receive: the 10th is well past the first piece of 1,000.
+    const out = execFileSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=recvmsg', '-e', 'inject=recvmsg:error=ENOBUFS:when=10',
+      'node_modules/.bin/tsx', dumpScript, sb.name!, 'conntrack-delete'], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ rejected: 'ENOBUFS' });
+    expect(await sb.conntrack.count()).toBe(BIG);
   });
 });
 

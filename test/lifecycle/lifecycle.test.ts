@@ -12,7 +12,7 @@ import { collectUntil, waitFor, workerThreads } from '../support/threads.js';
 
 // One request on a raw handle, as lib/request.ts sends it.
 const dumpLinks = (h: NativeSandboxHandle) => new Promise((resolve, reject) => {
-  h.submit(Uint8Array.of(operationIndex.links), [{}], (_, [outcome]) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+  h.submit(Uint8Array.of(operationIndex.links), [{}], (_, [outcome]) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)), () => {});
 });
 
 const fixture = fileURLToPath(new URL('./fixtures/busy-sandbox.mjs', import.meta.url));
@@ -98,7 +98,7 @@ describe('the native handle', () => {
       h.submit(ops, [{}, { family: 4, dst: 7 }, {}, {}], (first, some) => {
         all.splice(first, some.length, ...some);
         if (all.filter((o) => o !== undefined).length === ops.length) resolve(all);
-      });
+      }, () => {});
     });
     expect(outcomes.map((o) => (o instanceof Error ? o.name : 'ok'))).toEqual(['ok', 'TypeError', 'RangeError', 'ok']);
     expect((outcomes[2] as Error).message).toBe('no such operation');

@@ -1,5 +1,6 @@
 // ns::Worker with jobs made for the test: submission order across exclusive and pipelined jobs,
-// pipelining, the cancel policy once the worker stops, and Abandon. Pipelined jobs ask the
+// pipelining, pieces delivered ahead of their job, the cancel policy once the worker stops, and
+// Abandon. Pipelined jobs ask the
 // kernel for lo, so this runs inside test/in-private-netns.sh (label netns).
 #include "../../native/ns/worker.h"
 
@@ -35,6 +36,7 @@ class Step : public ns::Job {
       : name_(std::move(name)), exclusive_(exclusive), destroyed_(destroyed) {}
   ~Step() override {
     if (destroyed_) (*destroyed_)++;
+    if (destroyed_on) *destroyed_on = std::this_thread::get_id();
   }
   bool exclusive() const override { return exclusive_; }
   void Prepare(ns::Context& context) override {
@@ -42,11 +44,16 @@ class Step : public ns::Job {
     requests.emplace_back(nl::BuildGetLink(nl::LinkRef{nl::kLoopbackIndex, {}}, context, &e));
   }
   void Finish(ns::Context&) override { error = requests[0].error; }
-  void Run(ns::Context&) override {
+  void Run(ns::Context& context) override {
+    for (int i = 1; i <= pieces; i++) {
+      context.DeliverPiece(std::make_unique<Step>(name_ + "." + std::to_string(i), false));
+    }
     if (sleep_ms) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
   }
   const std::string& name() const { return name_; }
   int sleep_ms = 0;
+  int pieces = 0;                           // delivered by Run, ahead of the job
+  std::thread::id* destroyed_on = nullptr;  // where the job was destroyed
 
  private:
   std::string name_;
@@ -95,6 +102,25 @@ TEST(JobsFinishInSubmissionOrderAndPipelinedOnesTogether) {
   for (int code : finished.errors) CHECK_EQ(code, 0);
 }
 
+TEST(PiecesArriveAfterEarlierJobsAndBeforeTheirOwnJob) {
+  Finished finished;
+  ns::Worker worker(finished.Callback());
+  std::vector<std::unique_ptr<ns::Job>> jobs;
+  jobs.push_back(std::make_unique<Step>("a", false));
+  auto dump = std::make_unique<Step>("d", true);
+  dump->pieces = 2;
+  jobs.push_back(std::move(dump));
+  jobs.push_back(std::make_unique<Step>("e", false));
+  worker.SubmitAll(std::move(jobs));
+  CHECK(finished.WaitFor(5));
+  std::lock_guard<std::mutex> lock(finished.mutex);
+  std::vector<std::string> order;
+  for (auto& group : finished.groups) order.insert(order.end(), group.begin(), group.end());
+  CHECK(order == (std::vector<std::string>{"a", "d.1", "d.2", "d", "e"}));
+  // Each piece is a delivery of its own.
+  CHECK(finished.groups[1] == std::vector<std::string>{"d.1"});
+}
+
 TEST(AStoppedWorkerCancelsQueuedAndLaterJobs) {
   Finished finished;
   ns::Worker worker(finished.Callback());
@@ -132,4 +158,26 @@ TEST(AbandonDropsQueuedJobsUnfinished) {
   for (auto& group : finished.groups) {
     for (auto& name : group) CHECK(name != "dropped");
   }
+}
+
+// Jobs submitted together are taken from the queue together: those the worker holds but has not
+// run when it is abandoned are destroyed on the thread that abandons it (a job may hold JS
+// references), never on the worker.
+TEST(AbandonDestroysJobsTheWorkerTookButDidNotRunOnTheCallingThread) {
+  Finished finished;
+  std::thread::id destroyed_on;
+  {
+    ns::Worker worker(finished.Callback());
+    std::vector<std::unique_ptr<ns::Job>> jobs;
+    auto slow = std::make_unique<Step>("slow", true);
+    slow->sleep_ms = 50;
+    jobs.push_back(std::move(slow));
+    auto taken = std::make_unique<Step>("taken", true);
+    taken->destroyed_on = &destroyed_on;
+    jobs.push_back(std::move(taken));
+    worker.SubmitAll(std::move(jobs));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // "slow" runs, "taken" waits
+    worker.Abandon();
+  }
+  CHECK(destroyed_on == std::this_thread::get_id());
 }

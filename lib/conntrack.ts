@@ -512,7 +512,7 @@ export class SandboxConntrack {
       return text;
     };
     return {
-      remove: (record) => picked.push(record),
+      remove: (record) => picked.push(Buffer.from(record)), // a copy: the chunk it came in can go
       restart: () => picked = [],
       settled: async () => {
         const errors: NetsandboxError[] = [];

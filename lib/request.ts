@@ -88,15 +88,24 @@ function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error
 /** Takes a piece of a running dump's items, or null: the dump restarted, the pieces before are void. */
 type PieceHandler = (piece: DumpPiece<unknown> | null) => void;
 
+type DumpOperation = { [K in keyof NativeOperations]: NativeOperations[K]['result'] extends Dump<unknown> ? K : never }[keyof NativeOperations];
+type ItemOf<K extends DumpOperation> = NativeOperations[K]['result'] extends Dump<infer T> ? T : never;
+
 /**
- * Queues a netlink operation of `sandbox`; it goes to the worker with everything else queued in
+ * Queues a netlink request of `sandbox`; it goes to the worker with everything else queued in
  * this turn, in order. Resolves to the binding's result, or to `wrap(result)` (called on the main
  * thread as the result arrives, which saves a second promise per request); rejects with the
- * typed error for `context`. A dump hands `onPiece` its pieces as it runs (see dumpChunks).
- * Never throws.
+ * typed error for `context`. Never throws. Dumps go through dumpChunks: their outcome alone is
+ * only the items after the pieces.
  */
-export function send<K extends keyof NativeOperations, T = NativeOperations[K]['result']>(sandbox: Sandbox, context: RequestContext,
-  op: K, spec: NativeOperations[K]['spec'], wrap?: (result: NativeOperations[K]['result']) => T, onPiece?: PieceHandler): Promise<T> {
+export function send<K extends Exclude<keyof NativeOperations, DumpOperation>, T = NativeOperations[K]['result']>(sandbox: Sandbox,
+  context: RequestContext, op: K, spec: NativeOperations[K]['spec'], wrap?: (result: NativeOperations[K]['result']) => T): Promise<T> {
+  return enqueue(sandbox, context, op, spec, wrap);
+}
+
+/** send(), for any operation: a dump hands `onPiece` its pieces as it runs. */
+function enqueue<K extends keyof NativeOperations, T>(sandbox: Sandbox, context: RequestContext, op: K, spec: NativeOperations[K]['spec'],
+  wrap?: (result: NativeOperations[K]['result']) => T, onPiece?: PieceHandler): Promise<T> {
   return new Promise((resolve, reject) => {
     const entry = entryOf(sandbox); // a throw here rejects the promise
     if (!entry.scheduled) {
@@ -174,9 +183,6 @@ export function listing<T>(items: T[], partial: boolean): Listing<T> {
   return Object.assign(items, { partial });
 }
 
-type DumpOperation = { [K in keyof NativeOperations]: NativeOperations[K]['result'] extends Dump<unknown> ? K : never }[keyof NativeOperations];
-type ItemOf<K extends DumpOperation> = NativeOperations[K]['result'] extends Dump<infer T> ? T : never;
-
 /** Items converted per event-loop turn: a chunk of routes takes a few ms. */
 const DUMP_CHUNK = 1000;
 
@@ -203,7 +209,7 @@ export async function dumpChunks<K extends DumpOperation>(sandbox: Sandbox, cont
     outcome = ending;
     arrive();
   };
-  void send(sandbox, context, op, spec, undefined, (piece) => {
+  void enqueue(sandbox, context, op, spec, undefined, (piece) => {
     arrived.push(piece as Piece | null);
     arrive();
   }).then((dump) => end({ dump: dump as Dump<ItemOf<K>> }), (error: unknown) => end({ error }));
@@ -216,15 +222,17 @@ export async function dumpChunks<K extends DumpOperation>(sandbox: Sandbox, cont
     }
   };
   for (;;) {
-    const piece = arrived.shift();
-    if (piece === null) {
+    if (outcome !== undefined && 'error' in outcome) throw outcome.error; // what was read is void
+    const restarted = arrived.lastIndexOf(null);
+    if (restarted >= 0) { // the pieces before it are void: never read them
+      arrived.splice(0, restarted + 1);
       restart();
-    } else if (piece !== undefined) {
+    }
+    const piece = arrived.shift();
+    if (piece) {
       await read(piece);
     } else if (outcome === undefined) {
       await new Promise<void>((resolve) => wake = resolve);
-    } else if ('error' in outcome) {
-      throw outcome.error;
     } else {
       await read(outcome.dump);
       return { partial: outcome.dump.partial };

@@ -96,7 +96,7 @@ template <typename Info>
 using Parser = bool (*)(const nlmsghdr*, nl::LinkResolver&, Info*);  // worker
 template <typename Info>
 using Writer = Napi::Value (*)(Napi::Env, const Info&);  // JS thread
-// JS thread: writes one item as a fixed-size binary record (Row::record_bytes), for dumps of
+// Worker thread: writes one item as a fixed-size binary record (Row::record_bytes), for dumps of
 // tables that run to 100,000s of entries: a chunk of them is one Buffer, decoded in lib/.
 template <typename Info>
 using Packer = void (*)(const Info&, uint8_t* record);
@@ -164,7 +164,8 @@ class RequestJob final : public JsJob {
 };
 
 // A dump's items, kept in C++ until JS reads them in chunks (SandboxHandle.readDump), so that
-// converting 20,000 routes never blocks the event loop in one piece. JS thread.
+// converting 20,000 routes never blocks the event loop in one piece. Filled on the worker, read
+// and freed on the JS thread once handed over.
 class DumpItems {
  public:
   virtual ~DumpItems() = default;

@@ -85,8 +85,9 @@ class Job {
 
 class Worker {
  public:
-  // Called with each group of finished jobs, in submission order: on the worker thread, or on
-  // the submitting thread for jobs submitted after the worker stopped (they are cancelled).
+  // Called with each group of finished jobs, in submission order, and with each piece a running
+  // job delivers (Context::DeliverPiece) as a group of one: on the worker thread, or on the
+  // submitting thread for jobs submitted after the worker stopped (they are cancelled).
   using Completion = std::function<void(std::vector<std::unique_ptr<Job>>)>;
 
   // JS thread. Starts the thread; the first job submitted must enter the namespace.

@@ -200,7 +200,8 @@ describe.runIf(binding.faultHooks)('an interrupted conntrack dump (fault hook)',
 describe('a conntrack dump that fails part-way (strace fault injection)', () => {
   it('rejects, and nothing was deleted', async () => {
     await fillBig();
-    // About 170 entries per receive: the 10th is well past the first piece of 1,000.
+    // About 170 entries per receive: the 10th falls past the first piece of 1,000 (a version
+    // that sent each piece's deletes as it came deleted 1,000 entries here).
     const out = execFileSync('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=recvmsg', '-e', 'inject=recvmsg:error=ENOBUFS:when=10',
       'node_modules/.bin/tsx', dumpScript, sb.name!, 'conntrack-delete'], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ rejected: 'ENOBUFS' });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NetsandboxError, Route, Sandbox } from '../../lib/index.js';
 import { binding } from '../../lib/native.js';
-import { send } from '../../lib/request.js';
+import { dumpChunks } from '../../lib/request.js';
 import { ip, type IpRoute, uniqueName } from '../support/oracle.js';
 
 let sb: Sandbox;
@@ -163,7 +163,7 @@ describe('socket failures (strace fault injection)', () => {
 
   it('a dump the kernel refuses rejects with its error and leaves the socket as it was', async () => {
     // Strict checking: an address dump filtered by an interface that does not exist is refused.
-    const refused = await send(sb, { operation: 'addresses' }, 'addresses', { dev: 999_999 }).catch((e: unknown) => e);
+    const refused = await dumpChunks(sb, { operation: 'addresses' }, 'addresses', { dev: 999_999 }, () => {}, () => {}).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'ENODEV', operation: 'addresses' });
     expect((await sb.routes()).length).toBeGreaterThan(0);
   });

@@ -8,6 +8,7 @@ import { type Socket as UdpSocket, createSocket } from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import { accessSync, closeSync, constants as fsConstants } from 'node:fs';
 import { type Server, Socket } from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
 
@@ -160,22 +161,36 @@ function adopt<T>(fd: number, start: (done: (error?: unknown) => void) => void, 
 
 // ---- processes ---------------------------------------------------------------------------------
 
+/** What a program exits with, having run nothing, when its sandbox's path names another namespace. */
+const NAMESPACE_REPLACED_EXIT = 125;
+const NAMESPACE_REPLACED_TEXT = "netsandbox: the sandbox's network namespace";
+
+/**
+ * The first words of the shell a program starts through: the namespace it entered by path must
+ * still be the sandbox's ($1 is its inode). A pid reused by another process, or a name removed
+ * and made again, names another namespace; then nothing runs.
+ */
+const CHECK_NAMESPACE = 'id=$1; shift; [ "$(readlink /proc/self/ns/net)" = "net:[$id]" ] || '
+  + `{ echo "${NAMESPACE_REPLACED_TEXT} (net:[$id]) is no longer at its path; nothing was run" >&2; exit ${NAMESPACE_REPLACED_EXIT}; }; `;
+
 /**
  * The program and arguments that run `command` in the sandbox. `ip netns exec` where ip can name
  * it (created or opened by name under /run/netns); else nsenter into its network namespace and
  * unshare a mount namespace in which /sys is remounted, and /etc/netns/NAME's files are bound
- * over /etc's when the sandbox has a name: what `ip netns exec` does.
+ * over /etc's when the sandbox has a name: what `ip netns exec` does. Both check first that they
+ * entered the sandbox's own namespace (CHECK_NAMESPACE). The scripts' only input is their
+ * arguments: nothing of the sandbox's name or path is ever part of a script's text.
  */
 function enterArgv(sandbox: Sandbox, command: string, args: readonly string[]): string[] {
+  const id = String(sandbox.id);
   if (sandbox.name !== undefined && sandbox.path === `${DEFAULT_BASE_PATH}/${sandbox.name}`) {
-    return ['ip', 'netns', 'exec', sandbox.name, command, ...args];
+    return ['ip', 'netns', 'exec', sandbox.name, 'sh', '-c', `${CHECK_NAMESPACE}exec "$@"`, 'netsandbox-exec', id, command, ...args];
   }
-  // The script's only input is its arguments: $1 the /etc/netns directory (or ''), then the
-  // command. Nothing of the sandbox's name or path is ever part of the script's text.
-  const script = 'etc=$1; shift; umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; '
+  // After the inode: $1 the /etc/netns directory (or ''), then the command.
+  const script = `${CHECK_NAMESPACE}etc=$1; shift; umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; `
     + 'if [ -n "$etc" ]; then for f in "$etc"/*; do [ -e "$f" ] && mount --bind "$f" "/etc/${f##*/}"; done; fi; exec "$@"';
   const etc = sandbox.name === undefined ? '' : `/etc/netns/${sandbox.name}`;
-  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', etc, command, ...args];
+  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', id, etc, command, ...args];
 }
 
 /** Where `command` is, as execvp would find it (for an ENOENT before anything starts), or undefined. */
@@ -209,17 +224,35 @@ function notFound(command: string, sandbox: Sandbox): NetsandboxError {
     { errno: osConstants.errno.ENOENT });
 }
 
+/**
+ * What child_process.spawn gives for a program it can't start: a ChildProcess with the stdio
+ * streams asked for (input taken and dropped, output ended at once), then 'error' and 'close'
+ * events, never a throw. A caller's `child.stdout.on(...)` works either way.
+ */
+function refusedChild(error: NetsandboxError, stdio: SpawnOptions['stdio']): ChildProcess {
+  const child = new ChildProcessClass();
+  const kinds = Array.isArray(stdio) ? stdio : [0, 1, 2].map(() => stdio ?? 'pipe');
+  const streams = [0, 1, 2].map((fd) => {
+    if (kinds[fd] !== 'pipe' && kinds[fd] !== 'overlapped') return null;
+    if (fd === 0) return new Writable({ write: (_chunk, _encoding, done) => done() });
+    const output = new Readable({ read() {} });
+    output.push(null);
+    return output;
+  });
+  Object.assign(child, { stdin: streams[0], stdout: streams[1], stderr: streams[2], stdio: streams });
+  process.nextTick(() => {
+    child.emit('error', error);
+    child.emit('close', error.errno === undefined ? null : -error.errno, null);
+  });
+  return child;
+}
+
 /** Starts `command` in the sandbox: a real ChildProcess (see enterArgv for what it sees). */
 export function spawnIn(sandbox: Sandbox, command: string, args?: readonly string[], options: SpawnOptions = {}): ChildProcess {
   const argv = checkCommand(command, args); // a TypeError throws, as child_process.spawn's do
   const refused = sandbox.closed ? libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'spawn', sandbox: label(sandbox), target: command })
     : findCommand(command, options.env, options.cwd) === undefined ? notFound(command, sandbox) : undefined;
-  if (refused !== undefined) {
-    // As child_process.spawn does for a program it can't start: an 'error' event, not a throw.
-    const child = new ChildProcessClass();
-    process.nextTick(() => child.emit('error', refused));
-    return child;
-  }
+  if (refused !== undefined) return refusedChild(refused, options.stdio);
   const [file, ...rest] = enterArgv(sandbox, command, argv);
   return spawn(file!, rest, options);
 }
@@ -239,8 +272,13 @@ export function execIn(sandbox: Sandbox, command: string, args?: readonly string
   const [file, ...rest] = enterArgv(sandbox, command, argv);
   return new Promise((resolve, reject) => {
     execFile(file!, rest, { maxBuffer: 64 << 20, ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stdout, stderr }));
-      else resolve({ stdout, stderr });
+      if (error?.code === NAMESPACE_REPLACED_EXIT && stderr.startsWith(NAMESPACE_REPLACED_TEXT)) {
+        reject(libraryError('ERR_NAMESPACE_REPLACED', stderr.trim(), { operation: 'exec', sandbox: label(sandbox), target: command }));
+      } else if (error) {
+        reject(Object.assign(error, { stdout, stderr }));
+      } else {
+        resolve({ stdout, stderr });
+      }
     });
   });
 }

@@ -595,7 +595,9 @@ export class Sandbox implements AsyncDisposable {
   /**
    * Like `ip netns exec NAME command args...`: a real ChildProcess in the sandbox's network
    * namespace, seeing its interfaces in /sys/class/net and /etc/netns/NAME's files over /etc.
-   * A missing command emits 'error' with code ENOENT, as child_process.spawn does.
+   * A missing command emits 'error' with code ENOENT, then 'close', as child_process.spawn does;
+   * the ChildProcess still has the stdio streams asked for. A program that would enter another
+   * namespace at the sandbox's path runs nothing and exits with 125 (see the README).
    */
   spawn(command: string, args?: readonly string[], options?: SpawnOptions): ChildProcess {
     return spawnIn(this, command, args, options);

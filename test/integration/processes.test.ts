@@ -1,6 +1,6 @@
 // Processes and sockets inside sandboxes (DESIGN §3.3): Node's own http, net and dgram objects
 // serving and connecting from inside, and programs run there.
-import { execFileSync, spawn as hostSpawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn as hostSpawn, type StdioOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
@@ -114,6 +114,21 @@ describe('programs', () => {
     await expect(left.exec('no-such-command-here')).rejects.toMatchObject({ code: 'ENOENT', operation: 'spawn' });
     const [error] = await once(left.spawn('no-such-command-here'), 'error') as [NodeJS.ErrnoException];
     expect(error.code).toBe('ENOENT');
+    // Like child_process.spawn's: the stdio streams asked for, 'error', then 'close'.
+    const observe = async (child: ChildProcess) => {
+      const events: string[] = [];
+      child.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+      child.on('close', (code: number | null) => events.push(`close ${code}`));
+      child.stdin!.end('dropped');
+      let output = '';
+      child.stdout!.on('data', (d: Buffer) => output += String(d));
+      await Promise.all([once(child.stdout!, 'end'), new Promise((resolve) => child.on('close', resolve))]);
+      return { stderr: child.stderr, output, events };
+    };
+    const stdio: StdioOptions = ['pipe', 'pipe', 'ignore'];
+    const ours = await observe(left.spawn('no-such-command-here', [], { stdio }));
+    expect(ours).toEqual(await observe(hostSpawn('no-such-command-here', [], { stdio })));
+    expect(ours).toEqual({ stderr: null, output: '', events: ['error ENOENT', 'close -2'] });
     await expect(left.exec('')).rejects.toBeInstanceOf(TypeError);
     expect(() => left.spawn('ls', 'not an array' as never)).toThrow(TypeError);
     // A command by path, absolute or relative to cwd.
@@ -152,6 +167,45 @@ describe('programs', () => {
     const [refused] = await once(byPath.spawn('ls'), 'error') as [NodeJS.ErrnoException];
     expect(refused.code).toBe('ERR_SANDBOX_CLOSED');
     await expect(byPath.listen(createServer(), { port: 1 })).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+  });
+
+  // A sandbox holds its namespace open, but a program enters it by path: a reused pid, or a name
+  // removed and made again, would name another namespace. The program's shell checks the inode
+  // it entered and runs nothing elsewhere.
+  it('never runs a program in another namespace that took the sandbox\'s path', async () => {
+    const dir = mkdtempSync('/tmp/netsandbox-swap-');
+    const marker = `${dir}/ran`;
+    const named = await Sandbox.create(uniqueName('swap')); // ip netns exec NAME
+    const other = await Sandbox.create(uniqueName('swap-other'));
+    const pathFile = `${dir}/ns`;
+    execFileSync('touch', [pathFile]);
+    execFileSync('mount', ['--bind', named.path, pathFile]);
+    const byPath = await Sandbox.open({ path: pathFile }); // nsenter --net=PATH
+    try {
+      expect((await named.exec('readlink', ['/proc/self/ns/net'])).stdout.trim()).toBe(`net:[${named.id}]`);
+      expect((await byPath.exec('readlink', ['/proc/self/ns/net'])).stdout.trim()).toBe(`net:[${named.id}]`);
+      for (const path of [named.path, pathFile]) {
+        execFileSync('umount', ['-l', path]);
+        execFileSync('mount', ['--bind', other.path, path]);
+      }
+      for (const sb of [named, byPath]) {
+        await expect(sb.exec('touch', [marker])).rejects.toMatchObject({ code: 'ERR_NAMESPACE_REPLACED', operation: 'exec', target: 'touch' });
+        const child = sb.spawn('touch', [marker], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => stderr += String(d));
+        expect((await once(child, 'exit'))[0]).toBe(125);
+        expect(stderr).toContain(`net:[${named.id}]) is no longer at its path; nothing was run`);
+      }
+      expect(existsSync(marker)).toBe(false);
+      // The sandbox itself still works: netlink goes through the namespace it holds.
+      expect((await named.interfaces()).map((i) => i.name)).toEqual(['lo']);
+    } finally {
+      await byPath.close();
+      execFileSync('umount', ['-l', pathFile]);
+      await other.destroy();
+      await named.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never lets a sandbox name reach a shell (a name is only ever an argument)', async () => {

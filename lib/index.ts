@@ -8,7 +8,10 @@ export type {
   LinkOptions, RouteListOptions, RouteToOptions, NeighborSpec, NeighborRef, NeighborListOptions, SandboxJSON,
 } from './sandbox.js';
 export { Interface } from './interface.js';
-export type { InterfaceRef, Address, AddressOptions, BridgePortSettings, InterfaceJSON, LinkState, MoveOptions, Statistics } from './interface.js';
+export type {
+  InterfaceRef, Address, AddressOptions, BridgePortSettings, InterfaceJSON, LinkInfo, LinkState, MacvlanInfo, MacvlanMode, MoveOptions, Statistics,
+  TunInfo, VlanInfo, VxlanInfo,
+} from './interface.js';
 export { Watcher, MAX_QUEUED_EVENTS } from './events.js';
 export type { EventAction, SandboxEvent, Snapshot, WaitOptions, WatchOptions } from './events.js';
 export { Route } from './route.js';

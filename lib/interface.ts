@@ -1,6 +1,6 @@
 import { inspect, type InspectOptionsStylized } from 'node:util';
 
-import { addressFlags, flagNames, IFF_ALLMULTI, IFF_LOWER_UP, IFF_PROMISC, IFF_UP, operStates, scopes } from './constants.js';
+import { addressFlags, flagNames, IFF_ALLMULTI, IFF_LOWER_UP, IFF_PROMISC, IFF_UP, macvlanModes, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
 import { checkWaitOptions, deadline, type WaitOptions } from './events.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
@@ -67,11 +67,57 @@ function alternativeName(value: unknown): string {
   return name;
 }
 
+export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
+
+/**
+ * The settings of a link of these kinds, as `ip -d link show` prints them (IFLA_INFO_DATA). A
+ * parent is an interface index, in the namespace `linkNetnsId` names when it is another.
+ */
+export type LinkInfo = VlanInfo | MacvlanInfo | VxlanInfo | TunInfo;
+export interface VlanInfo { kind: 'vlan'; id: number; protocol: '802.1Q' | '802.1ad' | number; parentIndex: number | null }
+export interface MacvlanInfo { kind: 'macvlan'; mode: MacvlanMode | number; parentIndex: number | null }
+export interface VxlanInfo {
+  kind: 'vxlan'; vni: number; port: number; local: string | null;
+  /** The unicast remote, or the multicast group: whichever the one address is. */
+  remote: string | null; group: string | null;
+  parentIndex: number | null; learning: boolean;
+}
+/** `ip tuntap`'s settings; user and group are null when any may open it. */
+export interface TunInfo {
+  kind: 'tun'; mode: 'tun' | 'tap'; user: number | null; group: number | null; multiQueue: boolean; persistent: boolean;
+  /** Frames carry the 4-byte packet information header (no IFF_NO_PI). */
+  packetInfo: boolean; vnetHdr: boolean;
+}
+
+const VLAN_PROTOCOLS = new Map<number, VlanInfo['protocol']>([[0x8100, '802.1Q'], [0x88a8, '802.1ad']]);
+const MACVLAN_MODE_NAMES = new Map(Object.entries(macvlanModes).map(([name, n]) => [n, name as MacvlanMode]));
+const isMulticast = (ip: string) => ip.includes(':') ? ip.toLowerCase().startsWith('ff') : Number(ip.split('.')[0]) >> 4 === 14;
+
+/** A listed link's kind settings, as Interface.linkInfo gives them. */
+export function linkInfoOf(link: NativeLink): LinkInfo | null {
+  const parentIndex = link.link ?? null;
+  if (link.vlan) return { kind: 'vlan', id: link.vlan.id, protocol: VLAN_PROTOCOLS.get(link.vlan.protocol ?? 0x8100) ?? link.vlan.protocol!, parentIndex };
+  if (link.macvlanMode !== undefined) return { kind: 'macvlan', mode: MACVLAN_MODE_NAMES.get(link.macvlanMode) ?? link.macvlanMode, parentIndex };
+  if (link.vxlan) {
+    const { vni, port, local, remote, parent, learning } = link.vxlan;
+    const multicast = remote !== undefined && isMulticast(remote);
+    return {
+      kind: 'vxlan', vni, port, local: local ?? null, remote: multicast ? null : remote ?? null, group: multicast ? remote : null,
+      parentIndex: parent ?? null, learning,
+    };
+  }
+  if (link.tun) {
+    const { tap, owner, group, multiQueue, persist, packetInfo, vnetHdr } = link.tun;
+    return { kind: 'tun', mode: tap ? 'tap' : 'tun', user: owner ?? null, group: group ?? null, multiQueue, persistent: persist, packetInfo, vnetHdr };
+  }
+  return null;
+}
+
 /** What `JSON.stringify(iface)` prints: the fields, and the sandbox's name or path. */
 export interface InterfaceJSON {
   index: number; name: string; kind: string; mtu: number; mac: string; up: boolean; carrier: boolean; operState: string;
   master: string | null; alias: string | null; promisc: boolean; allmulti: boolean; txQueueLen: number; group: number;
-  altNames: readonly string[]; peerIndex: number | null; linkNetnsId: number | null; sandbox: string;
+  altNames: readonly string[]; peerIndex: number | null; linkNetnsId: number | null; linkInfo: LinkInfo | null; sandbox: string;
 }
 
 /** An interface given as an Interface object or by name. */
@@ -167,6 +213,8 @@ export class Interface {
   get peerIndex(): number | null { return this.kind === 'veth' ? this.#link.link ?? null : null; }
   /** The id this sandbox gives the namespace of the interface's peer or parent, or null (same namespace). */
   get linkNetnsId(): number | null { return this.#link.linkNetnsId ?? null; }
+  /** A vlan's, macvlan's, vxlan's or tun/tap's own settings (`ip -d link show`); null for other kinds. */
+  get linkInfo(): LinkInfo | null { return linkInfoOf(this.#link); }
 
   /** This interface's sysctls: `iface.sysctl.set('ipv6.conf.accept_ra', 2)`. */
   get sysctl(): InterfaceSysctl {
@@ -174,9 +222,9 @@ export class Interface {
   }
 
   toJSON(): InterfaceJSON {
-    const { index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId } = this;
+    const { index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId, linkInfo } = this;
     return {
-      index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId,
+      index, name, kind, mtu, mac, up, carrier, operState, master, alias, promisc, allmulti, txQueueLen, group, altNames, peerIndex, linkNetnsId, linkInfo,
       sandbox: label(this.#sandbox),
     };
   }

@@ -24,6 +24,11 @@ export interface NativeLink {
   /** IFLA_LINK when it is another interface: a veth's peer, a vlan's parent; in linkNetnsId's namespace if set. */
   link?: number; linkNetnsId?: number;
   bridgePort?: NativeBridgePort;
+  /** IFLA_INFO_DATA of these kinds (`ip -d link show`). */
+  macvlanMode?: number;
+  vlan?: { id: number; protocol?: number };
+  vxlan?: { vni: number; port: number; local?: string; remote?: string; parent?: number; learning: boolean };
+  tun?: { tap: boolean; owner?: number; group?: number; packetInfo: boolean; vnetHdr: boolean; persist: boolean; multiQueue: boolean };
 }
 
 /** A bridge port's settings (IFLA_BRPORT_*): what to set, or all of them as listed. */

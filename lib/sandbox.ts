@@ -9,7 +9,7 @@ import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborSta
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
 import { checkWaitOptions, deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
-import { type Address, Interface, type InterfaceRef, toAddress } from './interface.js';
+import { type Address, Interface, type InterfaceRef, type MacvlanMode, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import {
   connect, type ConnectOptions, createUdpSocket, execIn, type ExecResult, listen, type ListenOptions, spawnIn, type UdpSocketOptions,
@@ -88,7 +88,7 @@ export interface VethOptions extends LinkOptions {
 
 export interface MacvlanOptions extends LinkOptions {
   parent: InterfaceRef;
-  mode?: 'private' | 'vepa' | 'bridge' | 'passthru' | 'source' | undefined;
+  mode?: MacvlanMode | undefined;
 }
 
 export interface VxlanOptions extends LinkOptions {

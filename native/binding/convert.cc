@@ -534,6 +534,36 @@ Napi::Value WriteLink(Napi::Env env, const nl::LinkInfo& link) {
     if (p.priority) port.Set("priority", *p.priority);
     o.Set("bridgePort", port);
   }
+  if (link.macvlan_mode) o.Set("macvlanMode", *link.macvlan_mode);
+  if (link.vlan) {
+    Napi::Object vlan = Napi::Object::New(env);
+    vlan.Set("id", link.vlan->id);
+    if (link.vlan->protocol != 0) vlan.Set("protocol", link.vlan->protocol);
+    o.Set("vlan", vlan);
+  }
+  if (link.vxlan) {
+    const nl::VxlanInfo& v = *link.vxlan;
+    Napi::Object vxlan = Napi::Object::New(env);
+    vxlan.Set("vni", v.vni);
+    vxlan.Set("port", v.port);
+    if (!v.local.empty()) vxlan.Set("local", v.local.ToString());
+    if (!v.remote.empty()) vxlan.Set("remote", v.remote.ToString());
+    if (v.parent != 0) vxlan.Set("parent", v.parent);
+    vxlan.Set("learning", v.learning);
+    o.Set("vxlan", vxlan);
+  }
+  if (link.tun) {
+    const nl::TunInfo& t = *link.tun;
+    Napi::Object tun = Napi::Object::New(env);
+    tun.Set("tap", t.tap);
+    if (t.owner) tun.Set("owner", *t.owner);
+    if (t.group) tun.Set("group", *t.group);
+    tun.Set("packetInfo", t.packet_info);
+    tun.Set("vnetHdr", t.vnet_hdr);
+    tun.Set("persist", t.persist);
+    tun.Set("multiQueue", t.multi_queue);
+    o.Set("tun", tun);
+  }
   return o;
 }
 

@@ -75,6 +75,56 @@ BridgePort ReadBridgePort(const nlattr* nest) {
   return port;
 }
 
+// IFLA_INFO_DATA of the kinds LinkInfo reads back; other kinds' data is skipped.
+void ReadKindData(const std::string& kind, const nlattr* nest, LinkInfo* out) {
+  if (nest == nullptr) return;
+  if (kind == "macvlan") {
+    AttributeTable a(IFLA_MACVLAN_MAX);
+    a.ParseNested(nest);
+    uint32_t mode;
+    if (a.U32(IFLA_MACVLAN_MODE, &mode)) out->macvlan_mode = mode;
+  } else if (kind == "vlan") {
+    AttributeTable a(IFLA_VLAN_MAX);
+    a.ParseNested(nest);
+    VlanInfo vlan;
+    if (!a.U16(IFLA_VLAN_ID, &vlan.id)) return;
+    a.Be16(IFLA_VLAN_PROTOCOL, &vlan.protocol);
+    out->vlan = vlan;
+  } else if (kind == "vxlan") {
+    AttributeTable a(IFLA_VXLAN_MAX);
+    a.ParseNested(nest);
+    VxlanInfo vxlan;
+    if (!a.U32(IFLA_VXLAN_ID, &vxlan.vni)) return;
+    a.Be16(IFLA_VXLAN_PORT, &vxlan.port);
+    if (!a.Address(IFLA_VXLAN_LOCAL, AF_INET, &vxlan.local)) {
+      a.Address(IFLA_VXLAN_LOCAL6, AF_INET6, &vxlan.local);
+    }
+    if (!a.Address(IFLA_VXLAN_GROUP, AF_INET, &vxlan.remote)) {
+      a.Address(IFLA_VXLAN_GROUP6, AF_INET6, &vxlan.remote);
+    }
+    uint32_t parent;
+    if (a.U32(IFLA_VXLAN_LINK, &parent)) vxlan.parent = static_cast<int32_t>(parent);
+    uint8_t learning;
+    vxlan.learning = a.U8(IFLA_VXLAN_LEARNING, &learning) && learning != 0;
+    out->vxlan = vxlan;
+  } else if (kind == "tun") {
+    AttributeTable a(IFLA_TUN_MAX);
+    a.ParseNested(nest);
+    TunInfo tun;
+    uint8_t v;
+    if (!a.U8(IFLA_TUN_TYPE, &v)) return;
+    tun.tap = v == 2;  // IFF_TAP; IFF_TUN is 1
+    uint32_t id;
+    if (a.U32(IFLA_TUN_OWNER, &id)) tun.owner = id;
+    if (a.U32(IFLA_TUN_GROUP, &id)) tun.group = id;
+    tun.packet_info = a.U8(IFLA_TUN_PI, &v) && v != 0;
+    tun.vnet_hdr = a.U8(IFLA_TUN_VNET_HDR, &v) && v != 0;
+    tun.persist = a.U8(IFLA_TUN_PERSIST, &v) && v != 0;
+    tun.multi_queue = a.U8(IFLA_TUN_MULTI_QUEUE, &v) && v != 0;
+    out->tun = tun;
+  }
+}
+
 std::vector<uint8_t> BuildAltName(uint16_t type, uint16_t flags, const LinkSpec& spec,
                                   LinkResolver& resolver, Error* error) {
   int32_t index = resolver.IndexOf(spec.dev, error);
@@ -244,6 +294,7 @@ bool ParseLink(const nlmsghdr* nlh, LinkResolver& resolver, LinkInfo* out) {
   AttributeTable info(IFLA_INFO_MAX);
   info.ParseNested(attrs.get(IFLA_LINKINFO));
   info.String(IFLA_INFO_KIND, &out->kind);
+  ReadKindData(out->kind, info.get(IFLA_INFO_DATA), out);
   std::string slave_kind;
   if (info.String(IFLA_INFO_SLAVE_KIND, &slave_kind) && slave_kind == "bridge") {
     out->bridge_port = ReadBridgePort(info.get(IFLA_INFO_SLAVE_DATA));

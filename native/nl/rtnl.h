@@ -103,6 +103,29 @@ struct LinkStats {
   uint64_t multicast = 0, collisions = 0;
 };
 
+// The settings of a link of these kinds, read back from IFLA_INFO_DATA (`ip -d link show`).
+struct VlanInfo {
+  uint16_t id = 0;
+  uint16_t protocol = 0;  // host order: ETH_P_8021Q, ETH_P_8021AD; 0 when not reported
+};
+struct VxlanInfo {
+  uint32_t vni = 0;
+  uint16_t port = 0;  // host order
+  IpAddress local;
+  IpAddress remote;    // unicast remote or multicast group
+  int32_t parent = 0;  // IFLA_VXLAN_LINK, the underlay device
+  bool learning = false;
+};
+struct TunInfo {
+  bool tap = false;
+  std::optional<uint32_t> owner;  // absent: any user
+  std::optional<uint32_t> group;
+  bool packet_info = false;  // IFF_NO_PI unset
+  bool vnet_hdr = false;
+  bool persist = false;
+  bool multi_queue = false;
+};
+
 struct LinkInfo {
   int32_t index = 0;
   std::string name;
@@ -122,6 +145,10 @@ struct LinkInfo {
   int32_t link = 0;                       // IFLA_LINK: a veth's peer, a vlan's parent
   std::optional<int32_t> link_netnsid;    // IFLA_LINK_NETNSID: `link` is in that namespace
   std::optional<BridgePort> bridge_port;  // when its master is a bridge
+  std::optional<uint32_t> macvlan_mode;   // MACVLAN_MODE_*
+  std::optional<VlanInfo> vlan;
+  std::optional<VxlanInfo> vxlan;
+  std::optional<TunInfo> tun;
 };
 
 struct LinkFilter {};  // a link dump takes no filter

@@ -175,6 +175,8 @@ describe('bridge, macvlan, vxlan', () => {
     const vx = await host.createVxlan('vxg0', { vni: 7, port: 4789, group: '239.1.1.7', parent });
     const shown = ip<Array<{ linkinfo: { info_data: { id: number; group: string; link: string; port: number } } }>>(host.name!, '-d', 'link', 'show', 'vxg0')[0];
     expect(shown?.linkinfo.info_data).toMatchObject({ id: 7, group: '239.1.1.7', link: 'mvdef', port: 4789 });
+    expect(vx.linkInfo).toEqual({ kind: 'vxlan', vni: 7, port: 4789, local: null, remote: null, group: '239.1.1.7', parentIndex: parent!.index, learning: true });
+    expect((await host.interface('mvd0')).linkInfo).toEqual({ kind: 'macvlan', mode: 'bridge', parentIndex: parent!.index });
     await vx.delete();
     await parent!.delete();
   });
@@ -186,6 +188,14 @@ describe('bridge, macvlan, vxlan', () => {
     const shown = ip<Array<{ linkinfo: { info_data: { mode: string } }; link: string }>>(host.name!, '-d', 'link', 'show', 'mv0')[0];
     expect(shown?.linkinfo.info_data.mode).toBe('bridge');
     expect(shown?.link).toBe('mvparent');
+    expect(JSON.parse(JSON.stringify(mv)).linkInfo).toEqual({ kind: 'macvlan', mode: 'bridge', parentIndex: parent.index });
+    await mv.delete(); // a passthru macvlan must be its parent's only one
+    // Made by ip, read here: every mode by name.
+    for (const mode of ['private', 'vepa', 'passthru', 'source'] as const) {
+      ipRaw(host.name!, 'link', 'add', `mv-${mode}`, 'link', 'mvparent', 'type', 'macvlan', 'mode', mode);
+      expect((await host.interface(`mv-${mode}`)).linkInfo).toEqual({ kind: 'macvlan', mode, parentIndex: parent.index });
+      ipRaw(host.name!, 'link', 'del', `mv-${mode}`);
+    }
     await parent.delete();
   });
 
@@ -194,6 +204,14 @@ describe('bridge, macvlan, vxlan', () => {
     expectSameAsIp(vx);
     const data = ip<Array<{ linkinfo: { info_data: Record<string, unknown> } }>>(host.name!, '-d', 'link', 'show', 'vx42')[0]?.linkinfo.info_data;
     expect(data).toMatchObject({ id: 42, port: 4789, local: '192.0.2.1', remote: '192.0.2.2', learning: false });
+    expect(vx.linkInfo).toEqual({ kind: 'vxlan', vni: 42, port: 4789, local: '192.0.2.1', remote: '192.0.2.2', group: null, parentIndex: null, learning: false });
+    // Made by ip, read here: IPv6 ends, the kernel's default port.
+    ipRaw(host.name!, 'link', 'add', 'vx6', 'type', 'vxlan', 'id', '6', 'local', '2001:db8::1', 'remote', '2001:db8::2', 'dstport', '0');
+    expect((await host.interface('vx6')).linkInfo).toEqual({
+      kind: 'vxlan', vni: 6, port: ip<Array<{ linkinfo: { info_data: { port: number } } }>>(host.name!, '-d', 'link', 'show', 'vx6')[0]!.linkinfo.info_data.port,
+      local: '2001:db8::1', remote: '2001:db8::2', group: null, parentIndex: null, learning: true,
+    });
+    ipRaw(host.name!, 'link', 'del', 'vx6');
     await host.addFdbEntry({ mac: '00:00:00:00:00:00', dev: vx, dst: '192.0.2.3' });
     await host.addFdbEntry({ mac: '00:00:00:00:00:00', dev: vx, dst: '192.0.2.4' });
     const entries = await host.fdbEntries({ dev: vx });

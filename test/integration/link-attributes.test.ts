@@ -140,8 +140,14 @@ describe('tun/tap devices', () => {
     expect(tunInfo('la-tap0').info_data).toMatchObject({ type: 'tap', pi: false, multi_queue: true, persist: true });
     expect(ipRaw(a.name!, '-d', 'link', 'show', 'la-tap0')).toMatch(/user (65534|nobody) group (65534|nogroup)/);
     expect(tap.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/); // a tap is Ethernet
-    ipRaw(a.name!, 'tuntap', 'add', 'la-tun1', 'mode', 'tun');
-    expect((await a.interface('la-tun1')).kind).toBe('tun');
+    const settings = { packetInfo: false, vnetHdr: false, persistent: true };
+    expect(tun.linkInfo).toEqual({ kind: 'tun', mode: 'tun', user: null, group: null, multiQueue: false, ...settings });
+    expect(tap.linkInfo).toEqual({ kind: 'tun', mode: 'tap', user: 65534, group: 65534, multiQueue: true, ...settings });
+    // Made by ip, read here.
+    ipRaw(a.name!, 'tuntap', 'add', 'la-tun1', 'mode', 'tun', 'pi', 'vnet_hdr', 'user', '1');
+    const made = await a.interface('la-tun1');
+    expect(made.kind).toBe('tun');
+    expect(made.linkInfo).toEqual({ kind: 'tun', mode: 'tun', user: 1, group: null, multiQueue: false, packetInfo: true, vnetHdr: true, persistent: true });
     await tun.delete();
     await tap.delete();
     ipRaw(a.name!, 'tuntap', 'del', 'la-tun1', 'mode', 'tun');

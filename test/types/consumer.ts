@@ -2,7 +2,8 @@
 // project may use, with strict and exactOptionalPropertyTypes: `npm run test:types`.
 import {
   type Address, type AddressOptions, type BridgePortSettings, type CleanStaleUdpOptions, type ConntrackEntry, type ConntrackListOptions,
-  type CreateOptions, ExistsError, type FamilyFilter, type FdbSpec, Interface, type InterfaceJSON, type LinkOptions, type Listing,
+  type CreateOptions, ExistsError, type FamilyFilter, type FdbSpec, Interface, type InterfaceJSON, type LinkInfo, type LinkOptions, type Listing,
+  type MacvlanMode, type TunInfo, type VxlanInfo,
   NetsandboxError, type NewConntrackEntry, type Nexthop, type NexthopSpec, type NeighborListOptions, type NeighborSpec, NotFoundError,
   type PodSpec, Route, type RouteListOptions, type RouteSpec, type RouteToOptions, type Rule, type RuleSpec, Sandbox, type SandboxJSON,
   type SandboxEvent, type StaleUdpResult, type SysctlChange, type TunOptions, type VethOptions, type WaitOptions, type WatchOptions,
@@ -20,6 +21,11 @@ export async function consumer(): Promise<void> {
   const veth: VethOptions = { ...link, peer: { name: 'eth0', sandbox: undefined } };
   const [here]: [Interface, Interface] = await sb.createVeth('veth0', veth);
   const info: InterfaceJSON = here.toJSON();
+  // linkInfo narrows on its kind.
+  const kindInfo: LinkInfo | null = here.linkInfo;
+  const vxlanGroup: string | null | undefined = kindInfo?.kind === 'vxlan' ? (kindInfo satisfies VxlanInfo).group : undefined;
+  const tunUser: number | null | undefined = kindInfo?.kind === 'tun' ? (kindInfo satisfies TunInfo).user : undefined;
+  const mode: MacvlanMode | number | undefined = kindInfo?.kind === 'macvlan' ? kindInfo.mode : undefined;
   const address: AddressOptions = { noDad: undefined, validLifetime: 'forever', preferredLifetime: maybeNumber };
   await here.addAddress('192.0.2.1/24', address);
   const addresses: Address[] = await here.addresses({ family: undefined });
@@ -67,6 +73,6 @@ export async function consumer(): Promise<void> {
     if (error instanceof NotFoundError || error instanceof ExistsError) console.log(error.code);
     if (error instanceof NetsandboxError) console.log(error.operation, error.errno, error.extack);
   }
-  console.log(json, info, addresses, route, routes, hops, entries, stale, change);
+  console.log(json, info, addresses, route, routes, hops, entries, stale, change, vxlanGroup, tunUser, mode);
   await sb.destroy();
 }

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { decodeConntrackRecords } from '../../lib/conntrack.js';
-import { binding } from '../../lib/native.js';
+import { linkInfoOf } from '../../lib/interface.js';
+import { binding, type NativeLink } from '../../lib/native.js';
 import { routeRecord } from '../../lib/route.js';
 
 const { encode, decode } = binding.codec;
@@ -290,6 +291,36 @@ describe('decoders', () => {
     const [decoded] = decode(link, gone);
     expect(decoded).toMatchObject({ message: 'link', index: 2 });
     expect(decoded).not.toHaveProperty('master');
+  });
+
+  it('reads the kind settings of links (IFLA_INFO_DATA): a vlan, which this kernel cannot make', () => {
+    // What the kernel sends for `ip link add link if2 name v.10 type vlan proto 802.1ad id 10`.
+    const attr = (type: number, payload: Buffer) => {
+      const out = Buffer.alloc(4 + payload.length + ((4 - (payload.length % 4)) % 4));
+      out.writeUInt16LE(4 + payload.length, 0);
+      out.writeUInt16LE(type, 2);
+      payload.copy(out, 4);
+      return out;
+    };
+    const u16 = (n: number) => Buffer.from([n & 255, n >> 8]);
+    const be16 = (n: number) => Buffer.from([n >> 8, n & 255]);
+    const u32 = (n: number) => Buffer.from(new Uint32Array([n]).buffer);
+    const body = Buffer.concat([
+      Buffer.alloc(16), // ifinfomsg
+      attr(3, Buffer.from('v.10\0')), // IFLA_IFNAME
+      attr(5, u32(2)), // IFLA_LINK: the parent
+      attr(18, Buffer.concat([attr(1, Buffer.from('vlan\0')), attr(2, Buffer.concat([attr(1, u16(10)), attr(5, be16(0x88a8))]))])), // IFLA_LINKINFO
+    ]);
+    body.writeInt32LE(7, 4); // ifi_index
+    const header = Buffer.alloc(16);
+    header.writeUInt32LE(16 + body.length, 0);
+    header.writeUInt16LE(16, 4); // RTM_NEWLINK
+    const [link] = decode(Buffer.concat([header, body])) as unknown as NativeLink[];
+    expect(link).toMatchObject({ name: 'v.10', kind: 'vlan', link: 2, vlan: { id: 10, protocol: 0x88a8 } });
+    expect(linkInfoOf(link!)).toEqual({ kind: 'vlan', id: 10, protocol: '802.1ad', parentIndex: 2 });
+    // Without IFLA_VLAN_PROTOCOL: 802.1Q, the kernel's default. A create round-trips its id.
+    const [made] = decode(encode('createLink', { kind: 'vlan', name: 'v.5', parent: 2, vlanId: 5 })) as unknown as NativeLink[];
+    expect(linkInfoOf(made!)).toEqual({ kind: 'vlan', id: 5, protocol: '802.1Q', parentIndex: 2 });
   });
 
   it('skips truncated attributes and unknown message types instead of failing', () => {

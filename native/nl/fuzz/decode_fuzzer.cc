@@ -76,6 +76,17 @@ void DecodeOne(const nlmsghdr* nlh) {
       sink = sink + link.bridge_port->cost.value_or(0) + link.bridge_port->priority.value_or(0) +
              link.bridge_port->hairpin.value_or(false);
     }
+    sink += link.macvlan_mode.value_or(0);
+    if (link.vlan) sink = sink + link.vlan->id + link.vlan->protocol;
+    if (link.vxlan) {
+      Consume(link.vxlan->local);
+      Consume(link.vxlan->remote);
+      sink = sink + link.vxlan->vni + link.vxlan->port + link.vxlan->parent + link.vxlan->learning;
+    }
+    if (link.tun) {
+      sink = sink + link.tun->tap + link.tun->owner.value_or(0) + link.tun->group.value_or(0) +
+             link.tun->multi_queue + link.tun->persist + link.tun->packet_info;
+    }
   }
   nl::AddressInfo address;
   if (nl::ParseAddress(nlh, resolver, &address)) {

@@ -383,6 +383,23 @@ void Link(FuzzedDataProvider& in) {
       CHECK(data.U32(IFLA_VXLAN_LINK, &vxlan_link) == vxlan_parent);
       if (vxlan_parent) CHECK(static_cast<int32_t>(vxlan_link) == IndexFor(spec.vxlan.parent));
     }
+    // The kind's settings read back as they were asked for.
+    CHECK(info.macvlan_mode.has_value() == (spec.kind == "macvlan"));
+    if (info.macvlan_mode) CHECK(*info.macvlan_mode == spec.macvlan_mode);
+    CHECK(info.vlan.has_value() == (spec.kind == "vlan"));
+    if (info.vlan) CHECK(info.vlan->id == spec.vlan_id && info.vlan->protocol == 0);
+    CHECK(info.vxlan.has_value() == (spec.kind == "vxlan"));
+    if (info.vxlan) {
+      const nl::VxlanInfo& v = *info.vxlan;
+      CHECK(v.vni == spec.vxlan.vni && v.port == spec.vxlan.port);
+      CHECK(v.local.family == spec.vxlan.local.family &&
+            v.local.ToString() == spec.vxlan.local.ToString());
+      CHECK(v.remote.family == spec.vxlan.remote.family &&
+            v.remote.ToString() == spec.vxlan.remote.ToString());
+      CHECK(v.parent == (vxlan_parent ? IndexFor(spec.vxlan.parent) : 0));
+      CHECK(v.learning == spec.vxlan.learning.value_or(false));
+    }
+    CHECK(!info.tun);
   }
 
   spec.dev = Ref(in);

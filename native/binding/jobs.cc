@@ -63,7 +63,14 @@ bool DumpPiece::DeliverPiece(Napi::Env env) {
     Napi::HandleScope scope(env);
     Napi::Value piece = items_ ? DumpCursor(env, std::move(items_)).As<Napi::Value>() : env.Null();
     batch()->progress.Call({Napi::Number::New(env, slot()), piece});
+  } catch (const Napi::Error& e) {  // the dump must not resolve without this piece
+    try {
+      batch_->lost.emplace(slot(), Napi::Persistent(e.Value().As<Napi::Value>()));
+    } catch (const std::exception&) {
+      // Env teardown: nobody is left to tell.
+    }
   } catch (const std::exception&) {
+    // Env teardown, as in Outcome().
   }
   return true;
 }

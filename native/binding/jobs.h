@@ -28,6 +28,8 @@ struct Batch {
   // `progress(slot, piece)`: a piece of a dump's items while it still runs ({ count, cursor }),
   // or null when the dump restarted (NLM_F_DUMP_INTR) and the pieces before it are void.
   Napi::FunctionReference progress;
+  // What `progress` threw, by slot: that dump fails with it rather than resolve without the piece.
+  std::unordered_map<uint32_t, Napi::Reference<Napi::Value>> lost;
 };
 
 class JsJob : public ns::Job {
@@ -297,6 +299,10 @@ class DumpJob final : public JsJob {
   }
 
   Napi::Value Result(Napi::Env env) override { return DumpOutcome(env, TakeItems(), partial_); }
+  bool failed() const override { return error || (batch_ && batch_->lost.count(slot_) != 0); }
+  Napi::Value Failure(Napi::Env env) override {
+    return error ? ToJsError(env, error).Value() : batch_->lost.at(slot_).Value();
+  }
   Row<Spec, Info> row_;
   Spec spec_;
   std::vector<Info> items_;

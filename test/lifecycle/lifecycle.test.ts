@@ -105,6 +105,30 @@ describe('the native handle', () => {
     await h.close();
   });
 
+  it('a dump whose pieces the progress function cannot take fails with what it threw, never short', async () => {
+    await using sb = await Sandbox.create(uniqueName('lost-piece'));
+    const [dev] = await sb.createVeth('lp0', { peer: { name: 'lp1' } });
+    await dev.setUp();
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => sb.addRoute({ dst: `198.18.${i >> 8}.${i & 255}/32`, dev })));
+    const h = new binding.SandboxHandle();
+    await h.enter({ path: sb.path });
+    const dumpRoutes = (progress: () => void) => new Promise<unknown>((resolve) => {
+      h.submit(Uint8Array.of(operationIndex.routes, operationIndex.links), [{ family: 4, table: 254 }, {}], (first, some) => {
+        if (first === 0) resolve(some[0]);
+      }, progress);
+    });
+    const thrown = new Error('cannot take it');
+    expect(await dumpRoutes(() => {
+      throw thrown;
+    })).toBe(thrown);
+    let pieces = 0;
+    const outcome = await dumpRoutes(() => pieces++) as { count: number };
+    expect(pieces).toBe(1); // a piece of 1,000 routes, and the rest with the outcome
+    expect(outcome.count).toBe(500);
+    expect(await dumpLinks(h)).toMatchObject({ partial: false }); // the handle still works
+    await h.close();
+  });
+
   it('rejects every call on a handle that never entered with ERR_SANDBOX_CLOSED', async () => {
     const h = new binding.SandboxHandle();
     const results = await Promise.allSettled(Array.from({ length: 1000 }, () => dumpLinks(h)));

@@ -7,7 +7,7 @@ import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './n
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
 import { applyOrUndo, InterfaceSysctl, interfacePairs, type SysctlChange, type SysctlEntries } from './sysctl.js';
-import { cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireBoolean, requireFamily, requireInteger, requireString, type Family, type FamilyFilter } from './validate.js';
+import { alternativeName, cidr, interfaceName, ipAddress, macAddress, mtu, named, nameOf, requireBoolean, requireFamily, requireInteger, requireString, type Family, type FamilyFilter } from './validate.js';
 
 /** What Interface.waitFor() waits for: every field given must hold. */
 export interface LinkState {
@@ -58,15 +58,6 @@ function bridgePortFields(settings: BridgePortSettings): BridgePortSettings {
   return out;
 }
 
-/** An alternative interface name: 1-127 bytes, no '/' or NUL (the kernel's ALTIFNAMSIZ). */
-function alternativeName(value: unknown): string {
-  const name = requireString(value, 'altName');
-  if (name.length === 0 || Buffer.byteLength(name) > 127 || /[/\0\s]/.test(name)) {
-    throw new RangeError(`altName '${name}' must be 1 to 127 bytes, without '/', NUL or white space`);
-  }
-  return name;
-}
-
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
 
 /**
@@ -91,7 +82,8 @@ export interface TunInfo {
 
 const VLAN_PROTOCOLS = new Map<number, VlanInfo['protocol']>([[0x8100, '802.1Q'], [0x88a8, '802.1ad']]);
 const MACVLAN_MODE_NAMES = new Map(Object.entries(macvlanModes).map(([name, n]) => [n, name as MacvlanMode]));
-const isMulticast = (ip: string) => ip.includes(':') ? ip.toLowerCase().startsWith('ff') : Number(ip.split('.')[0]) >> 4 === 14;
+// ff00::/8 (a first group of four digits starting ff) and 224.0.0.0/4.
+const isMulticast = (ip: string) => ip.includes(':') ? /^ff[0-9a-f]{2}:/i.test(ip) : Number(ip.split('.')[0]) >> 4 === 14;
 
 /** A listed link's kind settings, as Interface.linkInfo gives them. */
 export function linkInfoOf(link: NativeLink): LinkInfo | null {

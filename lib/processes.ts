@@ -8,7 +8,7 @@ import { type Socket as UdpSocket, createSocket } from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import { accessSync, closeSync, constants as fsConstants } from 'node:fs';
 import { type Server, Socket } from 'node:net';
-import { Readable, Writable } from 'node:stream';
+import { Duplex, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
 
@@ -170,7 +170,8 @@ const NAMESPACE_REPLACED_TEXT = "netsandbox: the sandbox's network namespace";
  * still be the sandbox's ($1 is its inode). A pid reused by another process, or a name removed
  * and made again, names another namespace; then nothing runs.
  */
-const CHECK_NAMESPACE = 'id=$1; shift; [ "$(readlink /proc/self/ns/net)" = "net:[$id]" ] || '
+// readlink is coreutils': found whatever PATH the caller passed.
+const CHECK_NAMESPACE = 'id=$1; shift; [ "$(PATH=/usr/bin:/bin:$PATH readlink /proc/self/ns/net)" = "net:[$id]" ] || '
   + `{ echo "${NAMESPACE_REPLACED_TEXT} (net:[$id]) is no longer at its path; nothing was run" >&2; exit ${NAMESPACE_REPLACED_EXIT}; }; `;
 
 /**
@@ -184,13 +185,13 @@ const CHECK_NAMESPACE = 'id=$1; shift; [ "$(readlink /proc/self/ns/net)" = "net:
 function enterArgv(sandbox: Sandbox, command: string, args: readonly string[]): string[] {
   const id = String(sandbox.id);
   if (sandbox.name !== undefined && sandbox.path === `${DEFAULT_BASE_PATH}/${sandbox.name}`) {
-    return ['ip', 'netns', 'exec', sandbox.name, 'sh', '-c', `${CHECK_NAMESPACE}exec "$@"`, 'netsandbox-exec', id, command, ...args];
+    return ['ip', 'netns', 'exec', sandbox.name, '/bin/sh', '-c', `${CHECK_NAMESPACE}exec "$@"`, 'netsandbox-exec', id, command, ...args];
   }
   // After the inode: $1 the /etc/netns directory (or ''), then the command.
   const script = `${CHECK_NAMESPACE}etc=$1; shift; umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys; `
     + 'if [ -n "$etc" ]; then for f in "$etc"/*; do [ -e "$f" ] && mount --bind "$f" "/etc/${f##*/}"; done; fi; exec "$@"';
   const etc = sandbox.name === undefined ? '' : `/etc/netns/${sandbox.name}`;
-  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', 'sh', '-c', script, 'netsandbox-exec', id, etc, command, ...args];
+  return ['nsenter', `--net=${sandbox.path}`, '--', 'unshare', '--mount', '--propagation', 'slave', '--', '/bin/sh', '-c', script, 'netsandbox-exec', id, etc, command, ...args];
 }
 
 /** Where `command` is, as execvp would find it (for an ENOENT before anything starts), or undefined. */
@@ -227,30 +228,43 @@ function notFound(command: string, sandbox: Sandbox): NetsandboxError {
 /**
  * What child_process.spawn gives for a program it can't start: a ChildProcess with the stdio
  * streams asked for (input taken and dropped, output ended at once), then 'error' and 'close'
- * events, never a throw. A caller's `child.stdout.on(...)` works either way.
+ * events, never a throw. A caller's `child.stdout.on(...)` works either way. As Node reads
+ * `stdio`, fds 0-2 left unset or null are pipes.
  */
 function refusedChild(error: NetsandboxError, stdio: SpawnOptions['stdio']): ChildProcess {
   const child = new ChildProcessClass();
-  const kinds = Array.isArray(stdio) ? stdio : [0, 1, 2].map(() => stdio ?? 'pipe');
-  const streams = [0, 1, 2].map((fd) => {
-    if (kinds[fd] !== 'pipe' && kinds[fd] !== 'overlapped') return null;
+  const kinds: unknown[] = Array.isArray(stdio) ? [...stdio] : [stdio, stdio, stdio];
+  while (kinds.length < 3) kinds.push(undefined);
+  const streams = kinds.map((kind, fd) => {
+    if (!(kind === 'pipe' || kind === 'overlapped' || (fd < 3 && (kind === undefined || kind === null)))) return null;
     if (fd === 0) return new Writable({ write: (_chunk, _encoding, done) => done() });
-    const output = new Readable({ read() {} });
-    output.push(null);
-    return output;
+    const stream = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    stream.push(null);
+    return stream;
   });
-  Object.assign(child, { stdin: streams[0], stdout: streams[1], stderr: streams[2], stdio: streams });
+  const code = error.errno === undefined ? null : -error.errno;
+  Object.assign(child, { stdin: streams[0], stdout: streams[1], stderr: streams[2], stdio: streams, exitCode: code });
   process.nextTick(() => {
     child.emit('error', error);
-    child.emit('close', error.errno === undefined ? null : -error.errno, null);
+    child.emit('close', code, null);
   });
   return child;
 }
 
+/**
+ * `shell` as child_process takes it: the command and its arguments, joined with spaces, are one
+ * script for that shell (true: /bin/sh). Node would run the shell around the sandbox's entry
+ * instead, outside the namespace, so the shell becomes the program.
+ */
+function unshell<T extends { shell?: boolean | string | undefined }>(command: string, args: readonly string[], options: T): [string, readonly string[], T] {
+  if (!options.shell) return [command, args, options];
+  return [typeof options.shell === 'string' ? options.shell : '/bin/sh', ['-c', [command, ...args].join(' ')], { ...options, shell: false }];
+}
+
 /** Starts `command` in the sandbox: a real ChildProcess (see enterArgv for what it sees). */
-export function spawnIn(sandbox: Sandbox, command: string, args?: readonly string[], options: SpawnOptions = {}): ChildProcess {
-  const argv = checkCommand(command, args); // a TypeError throws, as child_process.spawn's do
-  const refused = sandbox.closed ? libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'spawn', sandbox: label(sandbox), target: command })
+export function spawnIn(sandbox: Sandbox, commandIn: string, args?: readonly string[], optionsIn: SpawnOptions = {}): ChildProcess {
+  const [command, argv, options] = unshell(commandIn, checkCommand(commandIn, args), optionsIn); // a TypeError throws, as spawn's do
+  const refused = sandbox.closed ? libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'spawn', sandbox: label(sandbox), target: commandIn })
     : findCommand(command, options.env, options.cwd) === undefined ? notFound(command, sandbox) : undefined;
   if (refused !== undefined) return refusedChild(refused, options.stdio);
   const [file, ...rest] = enterArgv(sandbox, command, argv);
@@ -258,22 +272,22 @@ export function spawnIn(sandbox: Sandbox, command: string, args?: readonly strin
 }
 
 /** Runs `command` in the sandbox to its end, like execFile: rejects on a non-zero exit. */
-export function execIn(sandbox: Sandbox, command: string, args?: readonly string[], options: ExecFileOptions = {}): Promise<ExecResult> {
-  let argv: readonly string[];
+export function execIn(sandbox: Sandbox, commandIn: string, args?: readonly string[], optionsIn: ExecFileOptions = {}): Promise<ExecResult> {
+  let command: string, argv: readonly string[], options: ExecFileOptions;
   try {
-    argv = checkCommand(command, args);
+    [command, argv, options] = unshell(commandIn, checkCommand(commandIn, args), optionsIn);
   } catch (error) {
     return Promise.reject(error);
   }
   if (findCommand(command, options.env, options.cwd) === undefined) return Promise.reject(notFound(command, sandbox));
   if (sandbox.closed) {
-    return Promise.reject(libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'exec', sandbox: label(sandbox), target: command }));
+    return Promise.reject(libraryError('ERR_SANDBOX_CLOSED', 'the sandbox is closed', { operation: 'exec', sandbox: label(sandbox), target: commandIn }));
   }
   const [file, ...rest] = enterArgv(sandbox, command, argv);
   return new Promise((resolve, reject) => {
     execFile(file!, rest, { maxBuffer: 64 << 20, ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error?.code === NAMESPACE_REPLACED_EXIT && stderr.startsWith(NAMESPACE_REPLACED_TEXT)) {
-        reject(libraryError('ERR_NAMESPACE_REPLACED', stderr.trim(), { operation: 'exec', sandbox: label(sandbox), target: command }));
+      if (error?.code === NAMESPACE_REPLACED_EXIT && stderr.includes(NAMESPACE_REPLACED_TEXT)) {
+        reject(libraryError('ERR_NAMESPACE_REPLACED', stderr.trim(), { operation: 'exec', sandbox: label(sandbox), target: commandIn }));
       } else if (error) {
         reject(Object.assign(error, { stdout, stderr }));
       } else {

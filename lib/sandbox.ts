@@ -20,7 +20,7 @@ import { describeNexthop, type Nexthop, nexthopFields, nexthopId, type NexthopSp
 import { describeRule, type Rule, ruleFields, type RuleSpec, toRule } from './rule.js';
 import { applyOrUndo, interfacePairs, SandboxSysctl, type SysctlEntries } from './sysctl.js';
 import {
-  type Family, type FamilyFilter, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
+  alternativeName, type Family, type FamilyFilter, fsPath, interfaceName, ipAddress, macAddress, mtu, named, namespaceName, requireBoolean, requireFamily, requireInteger,
 } from './validate.js';
 
 export type { Listing } from './request.js';
@@ -284,9 +284,11 @@ export class Sandbox implements AsyncDisposable {
     return listing(items, partial);
   }
 
-  /** Like `ip link show NAME`; NotFoundError if there is none. */
+  /** Like `ip link show NAME` (a name or an alternative name, or an index); NotFoundError if there is none. */
   async interface(ref: string | number): Promise<Interface> {
-    const key = typeof ref === 'number' ? requireInteger(ref, 'index', 1, 2 ** 31 - 1) : interfaceName(ref);
+    // A name longer than IFNAMSIZ can only be an alternative one (the kernel looks those up too).
+    const key = typeof ref === 'number' ? requireInteger(ref, 'index', 1, 2 ** 31 - 1)
+      : typeof ref === 'string' && Buffer.byteLength(ref) > 15 ? alternativeName(ref, 'interface name') : interfaceName(ref);
     const link = await send(this, { operation: 'interface', target: String(key) }, 'getLink', key);
     return new Interface(this, link);
   }

@@ -33,6 +33,15 @@ export function requireInteger(value: unknown, what: string, min: number, max: n
 }
 
 /** Interface names as the kernel accepts them: 1-15 bytes, no '/', ':' or white space. */
+/** An alternative interface name: 1-127 bytes, no '/', NUL or white space (the kernel's ALTIFNAMSIZ). */
+export function alternativeName(value: unknown, what = 'altName'): string {
+  const name = requireString(value, what);
+  if (name.length === 0 || Buffer.byteLength(name) > 127 || /[/\0\s]/.test(name)) {
+    fail('range', `${what} '${name}' must be 1 to 127 bytes, without '/', NUL or white space`);
+  }
+  return name;
+}
+
 export function interfaceName(value: unknown, what = 'interface name'): string {
   if (typeof value === 'string' && isPlainInterfaceName(value)) return value;
   const name = requireString(value, what);

@@ -147,7 +147,8 @@ nl::LinkRef ReadLinkRef(Napi::Value value, BorrowedFds&) {
     }
     ref.index = static_cast<int32_t>(d);
   } else if (value.IsString()) {
-    ref.name = IfName(value.Env(), value.As<Napi::String>().Utf8Value());
+    // Up to an alternative name's size: a get by name finds those (a lookup elsewhere does not).
+    ref.name = IfName(value.Env(), value.As<Napi::String>().Utf8Value(), kAltNameSize);
   } else {
     ThrowType(value.Env(), "an interface must be given by name or index");
   }

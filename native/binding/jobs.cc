@@ -65,7 +65,16 @@ bool DumpPiece::DeliverPiece(Napi::Env env) {
     batch()->progress.Call({Napi::Number::New(env, slot()), piece});
   } catch (const Napi::Error& e) {  // the dump must not resolve without this piece
     try {
-      batch_->lost.emplace(slot(), Napi::Persistent(e.Value().As<Napi::Value>()));
+      // Settled outcomes that are not Errors resolve, so anything else thrown is wrapped.
+      Napi::Value thrown = e.Value();
+      if (!thrown.IsObject() ||
+          !thrown.As<Napi::Object>().InstanceOf(env.Global().Get("Error").As<Napi::Function>())) {
+        Napi::Error wrapped =
+            Napi::Error::New(env, "a dump's progress function threw a value that is no Error");
+        wrapped.Set("cause", thrown);
+        thrown = wrapped.Value();
+      }
+      batch_->lost.emplace(slot(), Napi::Persistent(thrown));
     } catch (const std::exception&) {
       // Env teardown: nobody is left to tell.
     }

@@ -229,7 +229,9 @@ std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver,
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver&, Error* error) {
   MessageBuilder b(RTM_GETLINK, 0);
   PutIfinfo(b, dev.index, nullptr);
-  if (dev.index == 0) b.PutString(IFLA_IFNAME, dev.name);
+  // IFLA_IFNAME finds alternative names too, but only those that fit in IFNAMSIZ.
+  if (dev.index == 0)
+    b.PutString(dev.name.size() < IFNAMSIZ ? IFLA_IFNAME : IFLA_ALT_IFNAME, dev.name);
   return b.Finish(error);
 }
 

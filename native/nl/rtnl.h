@@ -157,7 +157,8 @@ struct LinkFilter {};  // a link dump takes no filter
 std::vector<uint8_t> BuildCreateLink(const LinkSpec& spec, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildChangeLink(const LinkSpec& spec, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDeleteLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
-// By index, or by name without a lookup (the kernel looks it up: no race with a rename).
+// By index, or by name without a lookup (the kernel looks it up: no race with a rename); a name
+// of IFNAMSIZ bytes or more is an alternative name (IFLA_ALT_IFNAME).
 std::vector<uint8_t> BuildGetLink(const LinkRef& dev, LinkResolver& resolver, Error* error);
 std::vector<uint8_t> BuildDumpLinks(const LinkFilter& filter, LinkResolver& resolver, Error* error);
 // `ip link property add|del dev D altname NAME` (RTM_NEWLINKPROP / RTM_DELLINKPROP).

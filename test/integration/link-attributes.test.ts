@@ -50,6 +50,9 @@ describe('link attributes', () => {
     expect(show(a, 'la-v2').altnames).toEqual([long, 'la-alt2']);
     expect((await a.interface('la-v2')).altNames).toEqual([long, 'la-alt2']);
     expect((await a.interface('la-alt2')).index).toBe(v.index); // the kernel looks names up among altnames too
+    expect((await a.interface(long)).index).toBe(v.index); // longer than IFNAMSIZ: IFLA_ALT_IFNAME
+    await expect(a.interface(`${long}-none`)).rejects.toMatchObject({ code: 'ENODEV', operation: 'interface' });
+    await expect(a.interface('x'.repeat(128))).rejects.toBeInstanceOf(RangeError);
     const twice = await v.addAltName('la-alt2').catch((e: unknown) => e);
     expect(twice).toBeInstanceOf(ExistsError);
     expect(twice).toMatchObject({ operation: 'addAltName', target: 'la-v2 altname la-alt2' });

@@ -129,6 +129,17 @@ describe('programs', () => {
     const ours = await observe(left.spawn('no-such-command-here', [], { stdio }));
     expect(ours).toEqual(await observe(hostSpawn('no-such-command-here', [], { stdio })));
     expect(ours).toEqual({ stderr: null, output: '', events: ['error ENOENT', 'close -2'] });
+    // Which streams exist, for every way of giving stdio, and the exit code: as Node's.
+    const streams = async (child: ChildProcess) => {
+      child.on('error', () => {});
+      await new Promise((resolve) => child.on('close', resolve));
+      return { stdio: child.stdio.map((x) => x !== null), fds: [child.stdin, child.stdout, child.stderr].map((x) => x !== null), exitCode: child.exitCode };
+    };
+    for (const shape of [undefined, 'ignore', 'inherit', ['ignore'], [null, null, null], ['pipe', 'ignore', 'pipe', 'pipe'], ['inherit', 'pipe']] as StdioOptions[]) {
+      const options = shape === undefined ? {} : { stdio: shape };
+      expect(await streams(left.spawn('no-such-command-here', [], options)), JSON.stringify(shape))
+        .toEqual(await streams(hostSpawn('no-such-command-here', [], options)));
+    }
     await expect(left.exec('')).rejects.toBeInstanceOf(TypeError);
     expect(() => left.spawn('ls', 'not an array' as never)).toThrow(TypeError);
     // A command by path, absolute or relative to cwd.
@@ -167,6 +178,22 @@ describe('programs', () => {
     const [refused] = await once(byPath.spawn('ls'), 'error') as [NodeJS.ErrnoException];
     expect(refused.code).toBe('ERR_SANDBOX_CLOSED');
     await expect(byPath.listen(createServer(), { port: 1 })).rejects.toMatchObject({ code: 'ERR_SANDBOX_CLOSED' });
+  });
+
+  it('runs a command line through a shell with `shell`, as child_process does, still in the sandbox', async () => {
+    const byPath = await Sandbox.open({ path: right.path }); // nsenter; left is ip netns exec
+    try {
+      for (const sb of [left, byPath]) {
+        const { stdout } = await sb.exec('echo $((1 + 2)) && readlink', ['/proc/self/ns/net'], { shell: true });
+        expect(stdout).toBe(`3\nnet:[${sb.id}]\n`);
+        const child = sb.spawn('exit 7', [], { shell: '/bin/sh' });
+        expect((await once(child, 'exit'))[0]).toBe(7);
+      }
+      // The namespace check finds readlink whatever PATH the caller gives.
+      expect((await left.exec('ip', ['-V'], { env: { PATH: '/usr/sbin' } })).stdout).toMatch(/^ip utility/);
+    } finally {
+      await byPath.close();
+    }
   });
 
   // A sandbox holds its namespace open, but a program enters it by path: a reused pid, or a name

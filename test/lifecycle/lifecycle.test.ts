@@ -121,6 +121,11 @@ describe('the native handle', () => {
     expect(await dumpRoutes(() => {
       throw thrown;
     })).toBe(thrown);
+    const odd = await dumpRoutes(() => {
+      throw 42; // what the test is about: a thrown value that is no Error
+    });
+    expect(odd).toBeInstanceOf(Error);
+    expect(odd).toMatchObject({ cause: 42 });
     let pieces = 0;
     const outcome = await dumpRoutes(() => pieces++) as { count: number };
     expect(pieces).toBe(1); // a piece of 1,000 routes, and the rest with the outcome

@@ -240,6 +240,15 @@ describe('request builders', () => {
     expect(decode(encode('deleteRule', { family: 4, priority: 9 }))).toEqual([{ message: 'rule', family: 4, priority: 9, table: 0, action: 0 }]);
   });
 
+  it('asks for a name longer than IFNAMSIZ as an alternative name (IFLA_ALT_IFNAME)', () => {
+    const attributeType = (bytes: Buffer) => bytes.readUInt16LE(16 + 16 + 2); // the first attribute after ifinfomsg
+    expect(attributeType(encode('getLink', 'eth0'))).toBe(3); // IFLA_IFNAME
+    const long = encode('getLink', 'a-long-alternative-name');
+    expect(attributeType(long)).toBe(53); // IFLA_ALT_IFNAME
+    expect(long.subarray(36, 36 + 23).toString()).toBe('a-long-alternative-name');
+    expect(() => encode('getLink', 'x'.repeat(128))).toThrow(RangeError);
+  });
+
   it('refuses names the binding cannot resolve outside a namespace', () => {
     expect(() => encode('addRoute', routeRecord({ family: 4, dev: 'eth0' }))).toThrow(/namespace/);
   });
@@ -321,6 +330,13 @@ describe('decoders', () => {
     // Without IFLA_VLAN_PROTOCOL: 802.1Q, the kernel's default. A create round-trips its id.
     const [made] = decode(encode('createLink', { kind: 'vlan', name: 'v.5', parent: 2, vlanId: 5 })) as unknown as NativeLink[];
     expect(linkInfoOf(made!)).toEqual({ kind: 'vlan', id: 5, protocol: '802.1Q', parentIndex: 2 });
+  });
+
+  it('tells a vxlan\'s multicast group from a unicast remote by the address (ff00::/8, 224.0.0.0/4)', () => {
+    const vxlan = (remote: string) => linkInfoOf({ vxlan: { vni: 1, port: 4789, remote, learning: true } } as NativeLink) as { remote: string | null; group: string | null };
+    for (const group of ['ff02::1', 'FF05::2', '224.0.0.1', '239.255.255.255']) expect(vxlan(group)).toMatchObject({ group, remote: null });
+    // inet_ntop drops leading zeros: 00ff::1 prints as ff::1, 0ffe::1 as ffe::1.
+    for (const remote of ['ff::1', 'ffe::1', '2001:db8::1', '223.255.255.255', '240.0.0.1']) expect(vxlan(remote)).toMatchObject({ remote, group: null });
   });
 
   it('skips truncated attributes and unknown message types instead of failing', () => {

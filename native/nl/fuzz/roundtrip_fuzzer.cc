@@ -441,7 +441,14 @@ void Link(FuzzedDataProvider& in) {
     nl::LinkInfo info;
     CHECK(nl::ParseLink(First(m), resolver, &info));
     CHECK(info.index == spec.dev.index);
-    if (spec.dev.index == 0) CHECK(info.name == CString(spec.dev.name));
+    if (spec.dev.index == 0 && spec.dev.name.size() < IFNAMSIZ) {
+      CHECK(info.name == CString(spec.dev.name));
+    } else if (spec.dev.index == 0) {  // an alternative name
+      nl::AttributeTable top(IFLA_MAX);
+      top.ParseMessage(First(m), sizeof(ifinfomsg));
+      std::string alt;
+      CHECK(top.String(IFLA_ALT_IFNAME, &alt) && alt == CString(spec.dev.name));
+    }
   }
   error = {};
   m = nl::BuildDumpLinks(nl::LinkFilter{}, resolver, &error);

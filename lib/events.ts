@@ -319,8 +319,34 @@ export class Watcher implements AsyncIterableIterator<SandboxEvent>, AsyncDispos
   }
 }
 
+/**
+ * Every wait's shape: subscribe first, then read the current state (`now`), then read events
+ * (`next`) until one of them has the answer, so a change in between is never missed; all under
+ * the options' timeout and signal (see deadline). What `now` or `next` throws rejects the wait.
+ */
+export function waitUntil<T>(options: WaitOptions | undefined, context: { operation: string; sandbox: string; target?: string },
+  subscribe: () => Watcher, now: () => Promise<T | undefined>, next: (event: SandboxEvent) => T | undefined): Promise<T> {
+  let limits: WaitOptions;
+  try {
+    limits = checkWaitOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const events = subscribe();
+  return deadline(limits, context, () => events.close(), async () => {
+    await events.ready;
+    const current = await now();
+    if (current !== undefined) return current;
+    for await (const event of events) {
+      const answer = next(event);
+      if (answer !== undefined) return answer;
+    }
+    throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', context);
+  });
+}
+
 /** Checks a wait's options before it subscribes (TypeError, RangeError). */
-export function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
+function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
   const { timeout, signal } = options ?? {};
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && timeout <= 2 ** 31 - 1)) {
     throw new RangeError(`timeout must be 0 to 2147483647 milliseconds, got ${String(timeout)}`);
@@ -334,7 +360,7 @@ export function checkWaitOptions(options: WaitOptions | undefined): WaitOptions 
  * answer) under a timeout and an abort signal (checked by checkWaitOptions). On either, `stop`
  * ends the wait's watcher and the promise rejects: ETIMEDOUT, or the signal's reason.
  */
-export function deadline<T>(options: WaitOptions, what: { operation: string; sandbox: string; target?: string },
+function deadline<T>(options: WaitOptions, what: { operation: string; sandbox: string; target?: string },
   stop: () => void, wait: () => Promise<T>): Promise<T> {
   const { timeout, signal } = options;
   if (signal?.aborted) {

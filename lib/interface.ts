@@ -2,7 +2,7 @@ import { inspect, type InspectOptionsStylized } from 'node:util';
 
 import { addressFlags, flagNames, IFF_ALLMULTI, IFF_LOWER_UP, IFF_PROMISC, IFF_UP, macvlanModes, operStates, scopes } from './constants.js';
 import { ExistsError, libraryError, NotFoundError } from './errors.js';
-import { checkWaitOptions, deadline, type WaitOptions } from './events.js';
+import { waitUntil, type WaitOptions } from './events.js';
 import type { NativeAddress, NativeLink, NativeLinkSpec, NativeStats } from './native.js';
 import { dump, handleOf, label, linkRef, send } from './request.js';
 import type { Sandbox } from './sandbox.js';
@@ -447,32 +447,28 @@ export class Interface {
    */
   waitFor(state: LinkState, options?: WaitOptions): Promise<this> {
     let holds: (link: Interface) => boolean;
-    let limits: WaitOptions;
     try {
       holds = linkStateTest(state);
-      limits = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const events = this.#sandbox.watch({ links: true });
     const context = { operation: 'waitFor', sandbox: label(this.#sandbox), target: this.name };
-    return deadline(limits, context, () => events.close(), async () => {
-      await events.ready;
+    return waitUntil(options, context, () => this.#sandbox.watch({ links: true }), async () => {
       await this.refresh();
-      if (holds(this)) return this;
-      for await (const ev of events) {
-        let now: Interface | undefined;
-        if (ev.type === 'link') {
-          if (ev.link.index !== this.index) continue;
-          now = ev.action === 'new' ? ev.link : undefined;
-        } else if (ev.type === 'resync') {
-          now = ev.snapshot.links?.find((l) => l.index === this.index);
-        }
-        if (now === undefined) throw new NotFoundError({ ...context, code: 'ENODEV', detail: 'the interface went away' });
-        this.#link = now.#link;
-        if (holds(this)) return this;
+      return holds(this) ? this : undefined;
+    }, (ev) => {
+      let now: Interface | undefined;
+      if (ev.type === 'link') {
+        if (ev.link.index !== this.index) return undefined;
+        now = ev.action === 'new' ? ev.link : undefined;
+      } else if (ev.type === 'resync') {
+        now = ev.snapshot.links?.find((l) => l.index === this.index);
+      } else {
+        return undefined;
       }
-      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', context);
+      if (now === undefined) throw new NotFoundError({ ...context, code: 'ENODEV', detail: 'the interface went away' });
+      this.#link = now.#link;
+      return holds(this) ? this : undefined;
     });
   }
 
@@ -482,14 +478,7 @@ export class Interface {
    * Rejects with ERR_DAD_FAILED if an address turned out to be a duplicate, and as waitFor().
    */
   waitForAddresses(condition: { settled: true }, options?: WaitOptions): Promise<Address[]> {
-    let limits: WaitOptions;
-    try {
-      if (condition?.settled !== true) throw new TypeError('waitForAddresses() takes { settled: true }');
-      limits = checkWaitOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const events = this.#sandbox.watch({ addresses: true });
+    if (condition?.settled !== true) return Promise.reject(new TypeError('waitForAddresses() takes { settled: true }'));
     const context = { operation: 'waitForAddresses', sandbox: label(this.#sandbox), target: this.name };
     const mine = new Map<string, Address>();
     const key = (a: Address) => `${a.address}/${a.prefixLength}`;
@@ -498,23 +487,20 @@ export class Interface {
       if (failed) throw libraryError('ERR_DAD_FAILED', `duplicate address detection failed for ${key(failed)}: another host has it`, context);
       return [...mine.values()].every((a) => !a.flags.includes('tentative'));
     };
-    return deadline(limits, context, () => events.close(), async () => {
-      await events.ready;
+    return waitUntil(options, context, () => this.#sandbox.watch({ addresses: true }), async () => {
       for (const a of await this.addresses()) mine.set(key(a), a);
-      if (settled()) return [...mine.values()];
-      for await (const ev of events) {
-        if (ev.type === 'address' && ev.address.dev === this.name) {
-          if (ev.action === 'new') mine.set(key(ev.address), ev.address);
-          else mine.delete(key(ev.address));
-        } else if (ev.type === 'resync') {
-          mine.clear();
-          for (const a of ev.snapshot.addresses ?? []) if (a.dev === this.name) mine.set(key(a), a);
-        } else {
-          continue;
-        }
-        if (settled()) return [...mine.values()];
+      return settled() ? [...mine.values()] : undefined;
+    }, (ev) => {
+      if (ev.type === 'address' && ev.address.dev === this.name) {
+        if (ev.action === 'new') mine.set(key(ev.address), ev.address);
+        else mine.delete(key(ev.address));
+      } else if (ev.type === 'resync') {
+        mine.clear();
+        for (const a of ev.snapshot.addresses ?? []) if (a.dev === this.name) mine.set(key(a), a);
+      } else {
+        return undefined;
       }
-      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', context);
+      return settled() ? [...mine.values()] : undefined;
     });
   }
 

@@ -8,7 +8,7 @@ import { isAbsolute } from 'node:path';
 import { DEFAULT_BASE_PATH, flagNames, linkKindConfig, macvlanModes, neighborStates, NTF_MASTER, NTF_PROXY, NTF_SELF, tables } from './constants.js';
 import { SandboxConntrack } from './conntrack.js';
 import { afterUndo, libraryError, NotFoundError, toError } from './errors.js';
-import { checkWaitOptions, deadline, EventHub, type WaitOptions, type Watcher, type WatchOptions } from './events.js';
+import { EventHub, type WaitOptions, waitUntil, type Watcher, type WatchOptions } from './events.js';
 import { type Address, Interface, type InterfaceRef, type MacvlanMode, toAddress } from './interface.js';
 import { binding, type NativeLinkSpec, type NativeNeighbor, type NativeSandboxHandle } from './native.js';
 import {
@@ -568,28 +568,20 @@ export class Sandbox implements AsyncDisposable {
   /** Resolves when an interface of this name exists (now, or once it is made or moved here). */
   waitForInterface(name: string, options?: WaitOptions): Promise<Interface> {
     let valid: string;
-    let limits: WaitOptions;
     try {
       valid = interfaceName(name);
-      limits = checkWaitOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const events = this.watch({ links: true });
-    return deadline(limits, { operation: 'waitForInterface', sandbox: label(this), target: valid }, () => events.close(), async () => {
-      await events.ready;
-      const now = await this.interface(valid).catch((error: unknown) => {
+    return waitUntil(options, { operation: 'waitForInterface', sandbox: label(this), target: valid }, () => this.watch({ links: true }),
+      () => this.interface(valid).catch((error: unknown) => {
         if (error instanceof NotFoundError) return undefined;
         throw error;
-      });
-      if (now) return now;
-      for await (const ev of events) {
+      }),
+      (ev) => {
         if (ev.type === 'link' && ev.action === 'new' && ev.link.name === valid) return ev.link;
-        const found = ev.type === 'resync' ? ev.snapshot.links?.find((l) => l.name === valid) : undefined;
-        if (found) return found;
-      }
-      throw libraryError('ERR_SANDBOX_CLOSED', 'the sandbox was closed while waiting', { operation: 'waitForInterface', sandbox: label(this), target: valid });
-    });
+        return ev.type === 'resync' ? ev.snapshot.links?.find((l) => l.name === valid) : undefined;
+      });
   }
 
   // ---- Processes and sockets ---------------------------------------------------------------

@@ -29,7 +29,6 @@ interface Entry {
   resolves: Array<(value: unknown) => void>;
   rejects: Array<(error: unknown) => void>;
   wraps: Array<((result: never) => unknown) | undefined>;
-  pieces: Array<PieceHandler | undefined>; // a dump's, for the pieces it hands over while it runs
   scheduled: boolean; // a hand-over is due (a microtask, or the next turn for the rest)
   early: number; // requests handed over early in this turn (see EARLY_FLUSH)
 }
@@ -52,7 +51,7 @@ const entries = new WeakMap<Sandbox, Entry>();
 
 /** Called once by the Sandbox constructor: the handle is reachable only through here. */
 export function registerSandbox(sandbox: Sandbox, handle: NativeSandboxHandle): void {
-  entries.set(sandbox, { sandbox, handle, ops: [], specs: [], contexts: [], resolves: [], rejects: [], wraps: [], pieces: [], scheduled: false, early: 0 });
+  entries.set(sandbox, { sandbox, handle, ops: [], specs: [], contexts: [], resolves: [], rejects: [], wraps: [], scheduled: false, early: 0 });
 }
 
 function entryOf(sandbox: Sandbox): Entry {
@@ -78,15 +77,14 @@ export interface RequestContext {
   target?: string | (() => string);
   /** Words a failure better than the kernel's text, for the codes it answers. */
   detail?: (code: string) => string | undefined;
+  /** A dump's (set by dumpChunks): takes each piece it hands over while it runs, or null when it restarted. */
+  onPiece?: (piece: DumpPiece<unknown> | null) => void;
 }
 
 function typed(error: unknown, sandbox: Sandbox, context: RequestContext): Error {
   const target = typeof context.target === 'function' ? context.target() : context.target;
   return toError(error, { operation: context.operation, sandbox: label(sandbox), ...(target !== undefined && { target }) }, context.detail);
 }
-
-/** Takes a piece of a running dump's items, or null: the dump restarted, the pieces before are void. */
-type PieceHandler = (piece: DumpPiece<unknown> | null) => void;
 
 type DumpOperation = { [K in keyof NativeOperations]: NativeOperations[K]['result'] extends Dump<unknown> ? K : never }[keyof NativeOperations];
 type ItemOf<K extends DumpOperation> = NativeOperations[K]['result'] extends Dump<infer T> ? T : never;
@@ -103,9 +101,9 @@ export function send<K extends Exclude<keyof NativeOperations, DumpOperation>, T
   return enqueue(sandbox, context, op, spec, wrap);
 }
 
-/** send(), for any operation: a dump hands `onPiece` its pieces as it runs. */
+/** send(), for any operation: a dump hands its context's `onPiece` its pieces as it runs. */
 function enqueue<K extends keyof NativeOperations, T>(sandbox: Sandbox, context: RequestContext, op: K, spec: NativeOperations[K]['spec'],
-  wrap?: (result: NativeOperations[K]['result']) => T, onPiece?: PieceHandler): Promise<T> {
+  wrap?: (result: NativeOperations[K]['result']) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     const entry = entryOf(sandbox); // a throw here rejects the promise
     if (!entry.scheduled) {
@@ -118,7 +116,6 @@ function enqueue<K extends keyof NativeOperations, T>(sandbox: Sandbox, context:
     entry.resolves.push(resolve as (value: unknown) => void);
     entry.rejects.push(reject);
     entry.wraps.push(wrap as ((result: never) => unknown) | undefined);
-    entry.pieces.push(onPiece);
     if (entry.ops.length >= EARLY_FLUSH && entry.early < SUBMIT_CHUNK) {
       entry.early += entry.ops.length;
       flush(entry);
@@ -148,7 +145,6 @@ function flush(entry: Entry, max = Infinity): void {
   const resolves = entry.resolves.splice(0, n);
   const rejects = entry.rejects.splice(0, n);
   const wraps = entry.wraps.splice(0, n);
-  const pieces = entry.pieces.splice(0, n);
   const settle = (first: number, outcomes: unknown[]) => {
     for (let i = 0, at = first; i < outcomes.length; i++, at++) {
       const outcome = outcomes[i];
@@ -168,7 +164,7 @@ function flush(entry: Entry, max = Infinity): void {
       }
     }
   };
-  const progress = (slot: number, piece: DumpPiece<unknown> | null) => pieces[slot]?.(piece);
+  const progress = (slot: number, piece: DumpPiece<unknown> | null) => contexts[slot]!.onPiece?.(piece);
   try {
     entry.handle.submit(Uint8Array.from(ops), specs, settle, progress);
   } catch (error) { // closed: nothing was queued
@@ -209,10 +205,11 @@ export async function dumpChunks<K extends DumpOperation>(sandbox: Sandbox, cont
     outcome = ending;
     arrive();
   };
-  void enqueue(sandbox, context, op, spec, undefined, (piece) => {
+  const onPiece = (piece: DumpPiece<unknown> | null) => {
     arrived.push(piece as Piece | null);
     arrive();
-  }).then((dump) => end({ dump: dump as Dump<ItemOf<K>> }), (error: unknown) => end({ error }));
+  };
+  void enqueue(sandbox, { ...context, onPiece }, op, spec).then((dump) => end({ dump: dump as Dump<ItemOf<K>> }), (error: unknown) => end({ error }));
   let first = true;
   const read = async (piece: Piece) => {
     for (let start = 0; start < piece.count; start += DUMP_CHUNK) {
